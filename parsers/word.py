@@ -1,0 +1,176 @@
+"""Word `.docx` through python-docx: body paragraphs, tables and footnotes in document order."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from typing import Any
+
+import docx
+from docx.document import Document as WordDocument
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.opc.constants import RELATIONSHIP_TYPE
+from docx.opc.exceptions import PackageNotFoundError
+from docx.oxml.ns import qn
+from docx.text.paragraph import Paragraph
+from lxml import etree
+
+from reportflow.parsers.text import normalize_text
+from reportflow.parsers.word_xml import (
+    footnote_ids,
+    footnote_texts,
+    has_picture,
+    iter_block_elements,
+    paragraph_text,
+    table_rows,
+    table_text,
+)
+from reportflow.schemas import Block, CorruptFileError, NoTextError, ParsedDocument, UnsupportedFormatError
+
+_STRICT_NAMESPACE = b"http://purl.oclc.org/ooxml/wordprocessingml/main"
+_ALIGN = {
+    WD_ALIGN_PARAGRAPH.LEFT: "left",
+    WD_ALIGN_PARAGRAPH.CENTER: "center",
+    WD_ALIGN_PARAGRAPH.RIGHT: "right",
+}
+_HEADING_STYLE = re.compile(r"^(heading|titre|überschrift|rubrik|tiêu đề)\s*\d", re.IGNORECASE)
+_W_P = qn("w:p")
+
+
+def parse_docx(data: bytes) -> ParsedDocument:
+    """Blocks of a Word document; page headers, footers, comments and text boxes are not body text."""
+    document = _open(data)
+    notes = footnote_texts(_footnotes_root(document))
+    blocks = tuple(_blocks(document, notes))
+    if not blocks:
+        raise NoTextError("The Word document holds no text.")
+    return ParsedDocument(source_format="docx", extraction="native", blocks=blocks, has_style_cues=True)
+
+
+def _open(data: bytes) -> WordDocument:
+    _reject_strict(data)
+    try:
+        return docx.Document(io.BytesIO(data))
+    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError, etree.XMLSyntaxError) as e:
+        raise CorruptFileError(f"Not a readable Word document: {e}.") from e
+
+
+def _reject_strict(data: bytes) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            head = archive.open("word/document.xml").read(4096)
+    except (zipfile.BadZipFile, KeyError, OSError) as e:
+        raise CorruptFileError(f"Not a readable Word document: {e}.") from e
+    if _STRICT_NAMESPACE in head:
+        raise UnsupportedFormatError("Strict Open XML Word documents are not supported yet.")
+
+
+def _footnotes_root(document: WordDocument) -> etree._Element | None:
+    for rel in document.part.rels.values():
+        if rel.reltype == RELATIONSHIP_TYPE.FOOTNOTES and not rel.is_external:
+            return etree.fromstring(rel.target_part.blob, parser=etree.XMLParser(resolve_entities=False))
+    return None
+
+
+def _blocks(document: WordDocument, notes: dict[str, str]) -> Iterator[Block]:
+    after_picture = False
+    for element in iter_block_elements(document.element.body):
+        if element.tag != _W_P:
+            text = table_text(table_rows(element))
+            if text:
+                yield Block(normalize_text(text), kind="table")
+                after_picture = False
+            continue
+        paragraph = Paragraph(element, document)
+        text = normalize_text(paragraph_text(element))
+        if not text:
+            after_picture = after_picture or has_picture(element)
+            continue
+        yield _paragraph_block(paragraph, text, after_picture)
+        after_picture = False
+        for note_id in footnote_ids(element):
+            note = normalize_text(notes.get(note_id, ""))
+            if note:
+                yield Block(note, kind="footnote")
+
+
+def _paragraph_block(paragraph: Paragraph, text: str, after_picture: bool) -> Block:
+    styles = _style_chain(paragraph)
+    return Block(
+        text=text,
+        kind=_paragraph_kind(paragraph, styles),
+        align=_alignment(paragraph, styles),
+        bold=_all_runs(paragraph, styles, "bold"),
+        italic=_all_runs(paragraph, styles, "italic"),
+        after_picture=after_picture,
+    )
+
+
+def _style_chain(paragraph: Paragraph) -> list[Any]:
+    chain = []
+    style = paragraph.style
+    while style is not None and len(chain) < 20:
+        chain.append(style)
+        style = style.base_style
+    return chain
+
+
+def _paragraph_kind(paragraph: Paragraph, styles: list[Any]) -> str:
+    names = [(s.name or "").lower() for s in styles]
+    if any(n == "title" for n in names):
+        return "title"
+    if any(n == "caption" for n in names):
+        return "caption"
+    if any(_HEADING_STYLE.match(n) for n in names) or _outline_level(paragraph, styles) is not None:
+        return "heading"
+    if _is_list_item(paragraph, styles, names):
+        return "list_item"
+    return "body"
+
+
+def _outline_level(paragraph: Paragraph, styles: list[Any]) -> int | None:
+    for element in [paragraph._p, *(s.element for s in styles)]:
+        level = element.find(f"{qn('w:pPr')}/{qn('w:outlineLvl')}")
+        if level is not None:
+            value = int(level.get(qn("w:val"), "9"))
+            return value if value < 9 else None
+    return None
+
+
+def _is_list_item(paragraph: Paragraph, styles: list[Any], names: list[str]) -> bool:
+    if any(n.startswith("list") for n in names):
+        return True
+    for element in [paragraph._p, *(s.element for s in styles)]:
+        num = element.find(f"{qn('w:pPr')}/{qn('w:numPr')}/{qn('w:numId')}")
+        if num is not None:
+            return num.get(qn("w:val")) != "0"
+    return False
+
+
+def _alignment(paragraph: Paragraph, styles: list[Any]) -> str | None:
+    value = paragraph.paragraph_format.alignment
+    for style in styles:
+        if value is not None:
+            break
+        value = style.paragraph_format.alignment
+    if value is None:
+        return None
+    return _ALIGN.get(value, "justify")
+
+
+def _all_runs(paragraph: Paragraph, styles: list[Any], attribute: str) -> bool:
+    """Whether every run that carries text is bold (or italic), styles included."""
+    inherited = next((getattr(s.font, attribute) for s in styles if getattr(s.font, attribute) is not None), None)
+    runs = [r for r in paragraph.runs if r.text.strip()]
+    if not runs:
+        return False
+    return all(_run_flag(run, attribute, inherited) for run in runs)
+
+
+def _run_flag(run: Any, attribute: str, inherited: bool | None) -> bool:
+    value = getattr(run.font, attribute)
+    if value is None and run.style is not None:
+        value = getattr(run.style.font, attribute)
+    return bool(inherited if value is None else value)

@@ -1,0 +1,115 @@
+"""WordprocessingML text extraction that python-docx leaves out or gets wrong.
+
+python-docx's `Paragraph.text` misses tracked insertions and content
+controls inside a paragraph and has no footnotes; these helpers read the
+XML directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from docx.oxml.ns import nsmap, qn
+from lxml import etree
+
+_TEXT_NODES = etree.XPath(
+    ".//w:r[not(ancestor::w:txbxContent) and not(ancestor::w:moveFrom) and not(ancestor::w:del)]"
+    "/*[self::w:t or self::w:tab or self::w:br or self::w:cr or self::w:noBreakHyphen]",
+    namespaces={"w": nsmap["w"]},
+)
+_W_T = qn("w:t")
+_W_P = qn("w:p")
+_W_TBL = qn("w:tbl")
+_W_SDT = qn("w:sdt")
+_W_SDT_CONTENT = qn("w:sdtContent")
+_W_CUSTOM_XML = qn("w:customXml")
+_W_TR = qn("w:tr")
+_W_TC = qn("w:tc")
+_W_HYPHEN = qn("w:noBreakHyphen")
+_W_ID = qn("w:id")
+_W_TYPE = qn("w:type")
+
+
+def paragraph_text(p: etree._Element) -> str:
+    """The visible text of a `w:p`: runs in order, breaks and tabs as spaces, text boxes left out."""
+    parts = []
+    for node in _TEXT_NODES(p):
+        if node.tag == _W_T:
+            parts.append(node.text or "")
+        elif node.tag == _W_HYPHEN:
+            parts.append("-")
+        else:
+            parts.append(" ")
+    return "".join(parts)
+
+
+def iter_block_elements(parent: etree._Element) -> Iterator[etree._Element]:
+    """`w:p` and `w:tbl` children in document order, looking inside content controls."""
+    for child in parent:
+        if child.tag in (_W_P, _W_TBL):
+            yield child
+        elif child.tag == _W_SDT:
+            content = child.find(_W_SDT_CONTENT)
+            if content is not None:
+                yield from iter_block_elements(content)
+        elif child.tag == _W_CUSTOM_XML:
+            yield from iter_block_elements(child)
+
+
+def table_rows(tbl: etree._Element) -> list[list[str]]:
+    """Cell texts per row; a merged cell counts once, a vertically continued cell is empty."""
+    rows = []
+    for tr in _children(tbl, _W_TR):
+        cells = [_cell_text(tc) for tc in _children(tr, _W_TC)]
+        if any(cells):
+            rows.append(cells)
+    return rows
+
+
+def table_text(rows: list[list[str]]) -> str:
+    """The contract's table text: cells joined by ` | `, rows by ` || `."""
+    return " || ".join(" | ".join(cells) for cells in rows)
+
+
+def _children(parent: etree._Element, tag: str) -> Iterator[etree._Element]:
+    for child in parent:
+        if child.tag == tag:
+            yield child
+        elif child.tag == _W_SDT:
+            content = child.find(_W_SDT_CONTENT)
+            if content is not None:
+                yield from _children(content, tag)
+        elif child.tag == _W_CUSTOM_XML:
+            yield from _children(child, tag)
+
+
+def _cell_text(tc: etree._Element) -> str:
+    parts = []
+    for element in iter_block_elements(tc):
+        if element.tag == _W_P:
+            parts.append(paragraph_text(element))
+        else:
+            parts.append(table_text(table_rows(element)))
+    return " ".join(" ".join(parts).split())
+
+
+def footnote_ids(p: etree._Element) -> list[str]:
+    """Ids of the footnotes referenced from a paragraph, in order."""
+    return [str(ref.get(_W_ID)) for ref in p.iter(qn("w:footnoteReference"))]
+
+
+def footnote_texts(footnotes_root: etree._Element | None) -> dict[str, str]:
+    """Footnote id to text, leaving out the separator pseudo-notes."""
+    if footnotes_root is None:
+        return {}
+    notes = {}
+    for note in footnotes_root.iter(qn("w:footnote")):
+        if note.get(_W_TYPE) in ("separator", "continuationSeparator", "continuationNotice"):
+            continue
+        text = " ".join(paragraph_text(p) for p in note.iter(_W_P))
+        notes[str(note.get(_W_ID))] = text
+    return notes
+
+
+def has_picture(p: etree._Element) -> bool:
+    return any(True for _ in p.iter(qn("w:drawing"), qn("w:pict")))

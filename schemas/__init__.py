@@ -1,0 +1,37 @@
+"""Record types and Arrow schemas of the output contract (see README)."""
+
+from reportflow.schemas.errors import (
+    CorruptFileError,
+    EmptyFileError,
+    NoTextError,
+    ReportflowError,
+    TooLargeError,
+    UnsupportedFormatError,
+)
+from reportflow.schemas.records import (
+    SCHEMA_VERSION,
+    Block,
+    DocumentRecord,
+    ErrorRecord,
+    ParagraphRecord,
+    ParsedDocument,
+    RunRecord,
+    arrow_schema,
+)
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Block",
+    "CorruptFileError",
+    "DocumentRecord",
+    "EmptyFileError",
+    "ErrorRecord",
+    "NoTextError",
+    "ParagraphRecord",
+    "ParsedDocument",
+    "ReportflowError",
+    "RunRecord",
+    "TooLargeError",
+    "UnsupportedFormatError",
+    "arrow_schema",
+]

@@ -1,0 +1,37 @@
+"""One exception type per `error_type` code of the `errors` dataset."""
+
+
+class ReportflowError(Exception):
+    """An input could not be ingested."""
+
+    error_type = "error"
+
+
+class EmptyFileError(ReportflowError):
+    """The file has no bytes, or only white space."""
+
+    error_type = "empty_file"
+
+
+class CorruptFileError(ReportflowError):
+    """The file claims a format but its content is damaged."""
+
+    error_type = "corrupt"
+
+
+class UnsupportedFormatError(ReportflowError):
+    """The file's format is not one reportflow reads."""
+
+    error_type = "unsupported_format"
+
+
+class NoTextError(ReportflowError):
+    """The file is well formed but holds no text."""
+
+    error_type = "no_text"
+
+
+class TooLargeError(ReportflowError):
+    """The file exceeds a configured size limit."""
+
+    error_type = "too_large"
