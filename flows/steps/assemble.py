@@ -1,0 +1,75 @@
+"""Turning parse results into output records, duplicates flagged. Plain functions, no Prefect."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from reportflow.flows.steps.dedup import FlaggedDocument, SeenIndex, flag_document
+from reportflow.flows.steps.parse import Failed, Parsed
+from reportflow.flows.steps.store import Batch
+from reportflow.schemas import DocumentRecord, ErrorRecord
+
+
+@dataclass(slots=True)
+class Tally:
+    """What a run did so far."""
+
+    documents: int = 0
+    paragraphs: int = 0
+    duplicates: int = 0
+    errors: Counter[str] = field(default_factory=Counter)
+
+
+def assemble_batch(
+    results: Sequence[Parsed | Failed], index: SeenIndex, run_id: str, now: datetime, tally: Tally
+) -> Batch:
+    """Records for one batch of results, which must be in sorted `source_uri` order."""
+    batch = Batch()
+    for result in results:
+        if isinstance(result, Failed):
+            batch.errors.append(_error_record(result, run_id, now))
+            tally.errors[result.error_type] += 1
+            continue
+        flagged = flag_document(result.doc_id, result.document, index, run_id)
+        batch.paragraphs.extend(flagged.paragraphs)
+        batch.documents.append(_document_record(result, flagged, run_id, now))
+        tally.documents += 1
+        tally.paragraphs += len(flagged.paragraphs)
+        tally.duplicates += flagged.duplicate_count
+    return batch
+
+
+def _document_record(result: Parsed, flagged: FlaggedDocument, run_id: str, now: datetime) -> DocumentRecord:
+    doc = result.document
+    return DocumentRecord(
+        doc_id=result.doc_id,
+        source_uri=result.source.uri,
+        source_format=doc.source_format,
+        extraction=doc.extraction,
+        title=doc.title,
+        published_date=doc.published_date,
+        author=doc.author,
+        language=doc.language,
+        page_count=doc.page_count,
+        paragraph_count=len(flagged.paragraphs),
+        duplicate_paragraph_count=flagged.duplicate_count,
+        duplicate_of_doc_id=flagged.duplicate_of_doc_id,
+        run_id=run_id,
+        ingested_at=now,
+        content_hash=flagged.content_hash,
+        size_bytes=result.source.size,
+    )
+
+
+def _error_record(result: Failed, run_id: str, now: datetime) -> ErrorRecord:
+    return ErrorRecord(
+        source_uri=result.source.uri,
+        doc_id=result.doc_id,
+        error_type=result.error_type,
+        message=result.message,
+        run_id=run_id,
+        occurred_at=now,
+    )

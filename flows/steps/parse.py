@@ -1,0 +1,44 @@
+"""Reading and parsing one source file into a result or a typed failure. Plain functions."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+
+from reportflow.flows.steps.sources import SourceFile
+from reportflow.parsers import parse_document
+from reportflow.schemas import ParsedDocument, ReportflowError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    source: SourceFile
+    doc_id: str
+    document: ParsedDocument
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    source: SourceFile
+    doc_id: str | None
+    error_type: str
+    message: str
+
+
+def parse_source(source: SourceFile) -> Parsed | Failed:
+    """Parse one file; any failure becomes a `Failed` with a stable error type."""
+    try:
+        data = source.path.read_bytes()
+    except OSError as e:
+        return Failed(source, None, "unreadable", f"The file could not be read: {e.strerror}.")
+    doc_id = hashlib.sha256(data).hexdigest()
+    try:
+        return Parsed(source, doc_id, parse_document(data))
+    except ReportflowError as e:
+        return Failed(source, doc_id, e.error_type, str(e))
+    except Exception as e:  # a library choking on malformed input must not stop the night
+        log.warning("parser failed on %s", source.uri, exc_info=True)
+        return Failed(source, doc_id, "parser_error", f"The parser failed: {type(e).__name__}: {e}")

@@ -1,0 +1,67 @@
+"""Finding input files and fingerprinting their bytes. Plain functions, no Prefect."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+_CHUNK = 1 << 20
+
+
+class SourceError(Exception):
+    """SOURCE or DEST cannot be used."""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    uri: str
+    path: Path
+    size: int
+
+
+def local_path(location: str) -> Path:
+    """A local path from a path or `file://` URI; other schemes are not supported yet."""
+    parsed = urlparse(location)
+    if parsed.scheme == "file":
+        return Path(unquote(parsed.path))
+    if parsed.scheme and len(parsed.scheme) > 1:
+        raise SourceError(f"{parsed.scheme}:// locations are not supported yet; use a local path")
+    return Path(location)
+
+
+def discover(source: Path, exclude: Path | None = None) -> list[SourceFile]:
+    """Every regular file under SOURCE in sorted `source_uri` order.
+
+    Hidden files and folders, Word's `~$` lock files and DEST (when it lies
+    inside SOURCE) are left out.
+    """
+    source = source.absolute()
+    if source.is_file():
+        return [_source_file(source)]
+    if not source.is_dir():
+        raise SourceError(f"SOURCE {source} does not exist")
+    skip = exclude.absolute() if exclude else None
+    found = []
+    for folder, dirs, files in os.walk(source):
+        dirs[:] = [d for d in dirs if not d.startswith(".") and Path(folder, d) != skip]
+        for name in files:
+            path = Path(folder, name)
+            if not name.startswith((".", "~$")) and path.is_file():
+                found.append(_source_file(path))
+    return sorted(found, key=lambda f: f.uri)
+
+
+def _source_file(path: Path) -> SourceFile:
+    return SourceFile(uri=str(path), path=path, size=path.stat().st_size)
+
+
+def file_digest(path: Path) -> str:
+    """sha256 hex of a file's bytes, read in chunks: the `doc_id`."""
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while chunk := stream.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
