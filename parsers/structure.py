@@ -17,6 +17,7 @@ from reportflow.parsers.language import detect_language
 from reportflow.schemas import Block, ParsedDocument
 
 DATELINE_SEARCH_HEAD = 6
+TITLE_SEARCH_HEAD = 6
 MAX_TITLE_CHARS = 300
 MAX_CAPTION_CHARS = 300
 MAX_SIGNATURE_WORDS = 8
@@ -47,16 +48,38 @@ def apply_structure(doc: ParsedDocument) -> ParsedDocument:
 
 
 def _mark_title(blocks: list[Block]) -> str | None:
-    styled = [i for i, b in enumerate(blocks) if b.kind == "title"]
-    if styled:
-        return _join_run(blocks, styled)
-    if blocks and blocks[0].kind in ("body", "heading") and _looks_like_title(blocks[0].text):
-        blocks[0] = dataclasses.replace(blocks[0], kind="title")
-        return blocks[0].text
-    return None
+    """A Title style, else centred bold lines near the top, else a title-like first block."""
+    found = [i for i, b in enumerate(blocks) if b.kind == "title"] or _centred_bold_run(blocks)
+    if not found and blocks and blocks[0].kind in ("body", "heading") and _looks_like_title(blocks[0].text):
+        found = [0]
+    if not found:
+        return None
+    for i in found:
+        blocks[i] = dataclasses.replace(blocks[i], kind="title")
+    return _join_run(blocks, found)
 
 
-def _join_run(blocks: Sequence[Block], indexes: list[int]) -> str:
+def _centred_bold_run(blocks: Sequence[Block]) -> list[int]:
+    head = blocks[:TITLE_SEARCH_HEAD]
+    start = next((i for i, b in enumerate(head) if _is_display_line(b)), None)
+    if start is None:
+        return []
+    run = [start]
+    while run[-1] + 1 < len(head) and _is_display_line(head[run[-1] + 1]):
+        run.append(run[-1] + 1)
+    return run
+
+
+def _is_display_line(block: Block) -> bool:
+    return (
+        block.kind in ("body", "heading")
+        and block.bold
+        and block.align == "center"
+        and _looks_like_title(block.text)
+    )
+
+
+def _join_run(blocks: Sequence[Block], indexes: Sequence[int]) -> str:
     run = [indexes[0]]
     for i in indexes[1:]:
         if i != run[-1] + 1:
@@ -111,9 +134,13 @@ def _looks_like_signature(block: Block) -> bool:
         return False
     if _AUTHOR_LABEL.match(text):
         return True
-    if text.endswith((".", ";", ":", ",")) and not _is_name(words):
+    if text.endswith((".", ";", ":", ",")) and not _ends_with_initial(words):
         return False
     return block.align == "right" or _is_name(words)
+
+
+def _ends_with_initial(words: list[str]) -> bool:
+    return len(words[-1]) == 2 and words[-1][0].isupper()
 
 
 def _is_name(words: list[str]) -> bool:
@@ -142,7 +169,7 @@ def _is_marked_caption(block: Block) -> bool:
         return False
     if _CAPTION_MARK.search(block.text):
         return True
-    return block.after_picture or (block.italic and block.align == "center")
+    return block.after_picture
 
 
 def _short_line_kind(blocks: Sequence[Block], i: int) -> str | None:

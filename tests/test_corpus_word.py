@@ -1,0 +1,66 @@
+"""The seed reports against their truth files, and every real .docx of the public corpus."""
+
+import io
+import re
+import zipfile
+from datetime import date
+
+import pytest
+
+from reportflow.parsers import parse_document
+from reportflow.schemas import ReportflowError
+from tests.conftest import CORPUS, corpus_path, load_truth
+
+
+@pytest.mark.parametrize("name", ["seed.txt", "seed.docx"])
+def test_seed_matches_truth(name: str) -> None:
+    truth = load_truth(name)
+    doc = parse_document(corpus_path("seed", name).read_bytes())
+    assert [(b.kind, b.text) for b in doc.blocks] == [(b["kind"], b["text"]) for b in truth["blocks"]]
+    assert doc.title == truth["title"]
+    assert doc.published_date == date.fromisoformat(truth["published_date"])
+    assert doc.author == truth["author"]
+    assert (doc.source_format, doc.extraction) == (truth["format"], truth["extraction"])
+    assert doc.page_count == truth["page_count"]
+
+
+def _public_docx() -> list[str]:
+    if not CORPUS.is_dir():
+        return []
+    return sorted(str(p.relative_to(CORPUS)) for p in (CORPUS / "public").rglob("*.docx"))
+
+
+def _header_footer_texts(data: bytes) -> set[str]:
+    texts = set()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for name in archive.namelist():
+            if re.fullmatch(r"word/(header|footer)\d*\.xml", name):
+                xml = archive.read(name).decode()
+                texts |= {t.strip() for t in re.findall(r"<w:t(?: [^>]*)?>([^<]+)</w:t>", xml) if len(t.strip()) > 3}
+    return texts
+
+
+@pytest.mark.parametrize("relative", _public_docx() or ["public/*.docx"])
+def test_public_docx(relative: str) -> None:
+    data = corpus_path(*relative.split("/")).read_bytes()
+    if relative.endswith("Strict.docx"):
+        with pytest.raises(ReportflowError, match="Strict"):
+            parse_document(data)
+        return
+    doc = parse_document(data)
+    assert doc.blocks and all(b.text and b.text == b.text.strip() for b in doc.blocks)
+    bodies = {b.text for b in doc.blocks}
+    assert not bodies & _header_footer_texts(data)
+
+
+def test_real_report_tables_and_footnotes() -> None:
+    data = corpus_path("public", "vn-vbai-lamdong", "BAO CAO CCHC NAM 2025.docx").read_bytes()
+    doc = parse_document(data)
+    kinds = [b.kind for b in doc.blocks]
+    assert kinds.count("table") == 11
+    assert kinds.count("footnote") == 17
+    assert doc.language == "vi"
+    assert doc.title is not None and doc.title.startswith("BÁO CÁO Công tác cải cách hành chính năm 2025")
+    assert doc.published_date is None  # the draft's date line is blank: `ngày    tháng 12 năm 2025`
+    first_table = next(b.text for b in doc.blocks if b.kind == "table")
+    assert first_table.startswith("ỦY BAN NHÂN DÂN TỈNH LÂM ĐỒNG | CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")

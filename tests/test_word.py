@@ -1,0 +1,93 @@
+import io
+
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.shared import Pt
+
+from reportflow.parsers import parse_document
+from reportflow.parsers.word import parse_docx
+from reportflow.schemas import ParsedDocument
+from tests import docx_builder as build
+
+LONG = "Đảng bộ đã lãnh đạo kịp thời cụ thể hóa các kế hoạch, triển khai các nghị quyết của Trung ương. " * 3
+
+
+def _pairs(doc: ParsedDocument) -> list[tuple[str, str]]:
+    return [(b.kind, b.text) for b in doc.blocks]
+
+
+def test_styles_lists_tables_in_document_order() -> None:
+    d = build.new_document()
+    d.add_heading("Báo cáo tổng kết", level=0)
+    d.add_paragraph("Ngày: 17.07.2017")
+    d.add_heading("I. Kết quả", level=1)
+    d.add_paragraph("Mục thứ nhất", style="List Bullet")
+    d.add_paragraph("Mục thứ hai", style="List Number")
+    table = d.add_table(rows=3, cols=3)
+    for r, row in enumerate(table.rows):
+        for c, cell in enumerate(row.cells):
+            cell.text = f"r{r}c{c}"
+    table.cell(0, 0).merge(table.cell(0, 1)).text = "gộp"
+    table.cell(1, 2).add_table(rows=1, cols=2).rows[0].cells[1].text = "lồng"
+    d.add_paragraph(LONG)
+    doc = parse_document(build.save(d))
+    assert _pairs(doc) == [
+        ("title", "Báo cáo tổng kết"),
+        ("dateline", "Ngày: 17.07.2017"),
+        ("heading", "I. Kết quả"),
+        ("list_item", "Mục thứ nhất"),
+        ("list_item", "Mục thứ hai"),
+        ("table", "gộp | r0c2 || r1c0 | r1c1 | r1c2 | lồng || r2c0 | r2c1 | r2c2"),
+        ("body", LONG.strip()),
+    ]
+    assert doc.title == "Báo cáo tổng kết"
+
+
+def test_headers_footers_text_boxes_deletions_are_not_body_text() -> None:
+    d = build.new_document()
+    d.sections[0].header.paragraphs[0].text = "ĐẦU TRANG"
+    d.sections[0].footer.paragraphs[0].text = "Trang 1"
+    paragraph = d.add_paragraph("Nội dung")
+    build.append_tracked_insertion(paragraph, " được thêm")
+    build.append_deletion(paragraph, " đã xoá")
+    build.append_text_box(paragraph, "HỘP VĂN BẢN")
+    texts = [b.text for b in parse_docx(build.save(d)).blocks]
+    assert texts == ["Nội dung được thêm"]
+
+
+def test_line_breaks_tabs_and_empty_paragraphs() -> None:
+    d = build.new_document()
+    run = d.add_paragraph().add_run("dòng một")
+    run.add_break()
+    run.add_text("dòng\thai\u00a0 ba")
+    d.add_paragraph("")
+    d.add_paragraph("   \u00a0 ")
+    build.append_content_control(d, "trong content control")
+    assert [b.text for b in parse_docx(build.save(d)).blocks] == ["dòng một dòng hai ba", "trong content control"]
+
+
+def test_picture_caption_and_right_aligned_signature() -> None:
+    d = build.new_document()
+    d.add_heading("Tin hoạt động", level=0)
+    d.add_paragraph(LONG)
+    d.add_picture(io.BytesIO(build.tiny_png()))
+    d.add_paragraph("Quang cảnh hội nghị")
+    d.add_paragraph(LONG)
+    signature = d.add_paragraph()
+    signature.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    signature.add_run("PV Minh Châu").bold = True
+    doc = parse_document(build.save(d))
+    assert [b.kind for b in doc.blocks] == ["title", "body", "caption", "body", "signature"]
+    assert doc.author == "PV Minh Châu"
+
+
+def test_bold_and_italic_come_from_styles_too() -> None:
+    d = build.new_document()
+    style = d.styles.add_style("Tên báo cáo", 1)
+    style.font.bold = True
+    style.font.size = Pt(16)
+    style.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    d.add_paragraph("BÁO CÁO", style=style)
+    d.add_paragraph("Kết quả năm 2025", style=style)
+    d.add_paragraph(LONG)
+    doc = parse_document(build.save(d))
+    assert doc.title == "BÁO CÁO Kết quả năm 2025"
