@@ -1,0 +1,139 @@
+import os
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+import pytest
+
+from reportflow.flows.steps import store as store_module
+from reportflow.flows.steps.store import Batch, DatasetStore, DestinationBusyError
+from reportflow.schemas import SCHEMA_VERSION, DocumentRecord, ParagraphRecord, RunRecord
+
+NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
+DAY = date(2026, 11, 26)
+
+
+def _batch(doc_id: str, paragraphs: int = 2) -> Batch:
+    return Batch(
+        documents=[
+            DocumentRecord(
+                doc_id=doc_id,
+                source_uri=f"/in/{doc_id}.txt",
+                source_format="txt",
+                extraction="native",
+                title="T",
+                published_date=date(2017, 7, 17),
+                author=None,
+                language="vi",
+                page_count=None,
+                paragraph_count=paragraphs,
+                duplicate_paragraph_count=0,
+                duplicate_of_doc_id=None,
+                run_id="r1",
+                ingested_at=NOW,
+                content_hash=f"c-{doc_id}",
+            )
+        ],
+        paragraphs=[
+            ParagraphRecord(
+                paragraph_id=f"{doc_id}:{i}",
+                doc_id=doc_id,
+                paragraph_index=i,
+                page_number=None,
+                kind="body",
+                text=f"đoạn {i}",
+                text_hash=f"h-{doc_id}-{i}",
+                is_duplicate=False,
+                duplicate_of=None,
+                dup_scope=None,
+                similarity=None,
+                ocr_confidence=None,
+                run_id="r1",
+            )
+            for i in range(paragraphs)
+        ],
+    )
+
+
+def _run(run_id: str = "r1") -> RunRecord:
+    return RunRecord(run_id, NOW, None, "/in", 3, 0, 1, 2, 0, "running")
+
+
+def _rows(root: Path, dataset: str) -> list[dict[str, object]]:
+    if not (root / dataset).exists():
+        return []
+    return ds.dataset(root / dataset, format="parquet", partitioning="hive").to_table().to_pylist()
+
+
+def test_commit_writes_hive_partitioned_zstd_with_schema_version(tmp_path: Path) -> None:
+    store = DatasetStore(tmp_path)
+    with store.locked():
+        store.commit("r1-00000", DAY, _batch("a"))
+    files = list((tmp_path / "paragraphs" / "ingest_date=2026-11-26").glob("*.parquet"))
+    assert len(files) == 1
+    metadata = pq.ParquetFile(files[0]).metadata
+    assert metadata.row_group(0).column(0).compression == "ZSTD"
+    assert pq.read_schema(files[0]).metadata[b"reportflow.schema_version"] == SCHEMA_VERSION.encode()
+    assert {r["ingest_date"] for r in _rows(tmp_path, "documents")} == {DAY.isoformat()}
+    assert store.ingested_doc_ids() == {"a"}
+    assert store.load_index().paragraphs == {"h-a-0": "a:0", "h-a-1": "a:1"}
+    assert not list((tmp_path / "_reportflow" / "staging").iterdir())
+
+
+def test_crash_between_moves_is_finished_by_the_next_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_replace = os.replace
+    moves: list[str] = []
+
+    def replace_then_die(src: str | Path, dst: str | Path) -> None:
+        if Path(src).name == "documents.parquet":
+            raise KeyboardInterrupt("killed")
+        moves.append(str(dst))
+        real_replace(src, dst)
+
+    store = DatasetStore(tmp_path)
+    with store.locked():
+        store.commit("r1-00000", DAY, _batch("a"))
+        monkeypatch.setattr(store_module.os, "replace", replace_then_die)
+        with pytest.raises(KeyboardInterrupt):
+            store.commit("r1-00001", DAY, _batch("b"))
+    monkeypatch.setattr(store_module.os, "replace", real_replace)
+    assert {r["doc_id"] for r in _rows(tmp_path, "documents")} == {"a"}
+
+    with store.locked():
+        assert store.recover() == 1
+    assert sorted(r["doc_id"] for r in _rows(tmp_path, "documents")) == ["a", "b"]
+    assert len(_rows(tmp_path, "paragraphs")) == 4
+
+
+def test_uncommitted_batch_is_dropped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = DatasetStore(tmp_path)
+
+    def die(*args: object) -> None:
+        raise KeyboardInterrupt("killed before the commit mark")
+
+    with store.locked():
+        monkeypatch.setattr(store_module, "_write_atomic", die)
+        with pytest.raises(KeyboardInterrupt):
+            store.commit("r1-00000", DAY, _batch("a"))
+        monkeypatch.undo()
+        assert list((tmp_path / "_reportflow" / "staging").iterdir())
+        assert store.recover() == 0
+    assert _rows(tmp_path, "paragraphs") == []
+    assert not list((tmp_path / "_reportflow" / "staging").iterdir())
+
+
+def test_interrupted_run_gets_its_runs_row(tmp_path: Path) -> None:
+    store = DatasetStore(tmp_path)
+    with store.locked():
+        store.begin_run(_run("dead"))
+    with store.locked():
+        store.recover()
+        store.recover()
+    rows = _rows(tmp_path, "runs")
+    assert [(r["run_id"], r["status"]) for r in rows] == [("dead", "interrupted")]
+
+
+def test_second_writer_is_refused(tmp_path: Path) -> None:
+    with DatasetStore(tmp_path).locked(), pytest.raises(DestinationBusyError), DatasetStore(tmp_path).locked():
+        pass
