@@ -29,7 +29,12 @@ def parse_file(source: SourceFile) -> Parsed | Failed:
 
 
 def _write_batch(
-    store: DatasetStore, results: Sequence[Parsed | Failed], index: SeenIndex, run: RunRecord, seq: int, tally: Tally
+    store: DatasetStore,
+    results: Sequence[Parsed | Failed],
+    index: SeenIndex,
+    run: RunRecord,
+    seq: int,
+    tally: Tally,
 ) -> None:
     batch = assemble_batch(results, index, run.run_id, datetime.now(UTC), tally)
     store.commit(f"{run.run_id}-{seq:05d}", run.started_at.date(), batch)
@@ -114,4 +119,6 @@ def _publish_summary(run: RunRecord, tally: Tally) -> None:
         f"({run.duplicates_flagged} flagged as duplicates); errors: {errors}."
     )
     get_run_logger().info(summary)
-    create_markdown_artifact(markdown=f"# reportflow run {run.run_id}\n\n{summary}\n", key="reportflow-run-summary")
+    create_markdown_artifact(
+        markdown=f"# reportflow run {run.run_id}\n\n{summary}\n", key="reportflow-run-summary"
+    )

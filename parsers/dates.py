@@ -5,10 +5,15 @@ from __future__ import annotations
 import re
 from datetime import date
 
-_LABEL = r"(?:(?:ngày\s+cập\s+nhật|cập\s+nhật(?:\s+lúc)?|ngày\s+đăng|đăng\s+ngày|đăng\s+lúc|ngày\s+ban\s+hành|ngày|thời\s+gian|posted(?:\s+on)?|published(?:\s+on)?|updated(?:\s+on)?|date)\s*:?\s*)"
+_LABEL = (
+    r"(?:(?:ngày\s+cập\s+nhật|cập\s+nhật(?:\s+lúc)?|ngày\s+đăng|đăng\s+ngày|đăng\s+lúc|ngày\s+ban\s+hành"
+    r"|ngày|thời\s+gian|posted(?:\s+on)?|published(?:\s+on)?|updated(?:\s+on)?|date)\s*:?\s*)"
+)
 _WEEKDAY = r"(?:(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ\s+nhật)\s*[,-]?\s*)"
 _PLACE = r"(?:[^\W\d_][^\W\d_.\s]*(?:\s+[^\W\d_][^\W\d_.\s]*){0,5}\s*,\s*)"
-_TIME = r"(?:\d{1,2}\s*[:h]\s*\d{2}(?::\d{2})?(?:\s*(?:AM|PM|SA|CH))?(?:\s*\(?\s*GMT\s*[+-]\s*\d{1,2}\s*\)?)?)"
+_TIME = (
+    r"(?:\d{1,2}\s*[:h]\s*\d{2}(?::\d{2})?(?:\s*(?:AM|PM|SA|CH))?(?:\s*\(?\s*GMT\s*[+-]\s*\d{1,2}\s*\)?)?)"
+)
 _NUMERIC = r"(?P<d>\d{1,2})\s*[./-]\s*(?P<m>\d{1,2})\s*[./-]\s*(?P<y>\d{4})"
 _ISO = r"(?P<iy>\d{4})-(?P<im>\d{1,2})-(?P<id>\d{1,2})"
 _WORDS = r"ngày\s+(?P<wd>\d{1,2})\s+tháng\s+(?P<wm>\d{1,2})\s*,?\s+năm\s+(?P<wy>\d{4})"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-from reportflow.schemas import EmptyFileError
+from reportflow.schemas import CorruptFileError, EmptyFileError
 
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _IMAGE_SIGNATURES = (
@@ -42,8 +42,10 @@ def _zip_format(data: bytes) -> str:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
-    except zipfile.BadZipFile:
-        return "binary"
+    except zipfile.BadZipFile as e:
+        raise CorruptFileError(
+            "The file starts like a ZIP (Word) package but is damaged or truncated."
+        ) from e
     return "docx" if "word/document.xml" in names else "zip"
 
 

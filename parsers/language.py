@@ -6,15 +6,24 @@ import re
 from collections.abc import Iterable
 
 _VIETNAMESE_LETTERS = frozenset(
-    "ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ"
-    "ĂÂĐÊÔƠƯẠẢẤẦẨẪẬẮẰẲẴẶẸẺẼẾỀỂỄỆỈỊỌỎỐỒỔỖỘỚỜỞỠỢỤỦỨỪỬỮỰỲỴỶỸ"
+    "ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹĂÂĐÊÔƠƯẠẢẤẦẨẪẬẮẰẲẴẶẸẺẼẾỀỂỄỆỈỊỌỎỐỒỔỖỘỚỜỞỠỢỤỦỨỪỬỮỰỲỴỶỸ"
 )
 _STOPWORDS = {
-    "en": frozenset("the and of to in is that for with as on by this are be".split()),
-    "fr": frozenset("le la les et des du une est que dans pour par sur au".split()),
-    "de": frozenset("der die das und ist nicht mit den von zu ein eine auf für".split()),
-    "es": frozenset("el la los las y de que en por con una para es del".split()),
-    "nl": frozenset("de het een en van is dat op te in met voor niet zijn".split()),
+    "en": frozenset(
+        ["the", "and", "of", "to", "in", "is", "that", "for", "with", "as", "on", "by", "this", "are", "be"]
+    ),
+    "fr": frozenset(
+        ["le", "la", "les", "et", "des", "du", "une", "est", "que", "dans", "pour", "par", "sur", "au"]
+    ),
+    "de": frozenset(
+        ["der", "die", "das", "und", "ist", "nicht", "mit", "den", "von", "zu", "ein", "eine", "auf", "für"]
+    ),
+    "es": frozenset(
+        ["el", "la", "los", "las", "y", "de", "que", "en", "por", "con", "una", "para", "es", "del"]
+    ),
+    "nl": frozenset(
+        ["de", "het", "een", "en", "van", "is", "dat", "op", "te", "in", "met", "voor", "niet", "zijn"]
+    ),
 }
 _WORD = re.compile(r"[^\W\d_]+")
 _SAMPLE_CHARS = 20_000

@@ -24,8 +24,12 @@ MAX_SIGNATURE_WORDS = 8
 MAX_SIGNATURE_CHARS = 80
 
 _SENTENCE_END = (".", ";", ",", ":")
-_CAPTION_MARK = re.compile(r"^\(?\s*(ảnh|hình|photo|figure|fig\.)\s*\d*\s*[:.]|\((ảnh|photo)\s*:[^)]*\)$", re.IGNORECASE)
-_AUTHOR_LABEL = re.compile(r"^(tác giả|người viết|bài và ảnh|bài, ảnh|tin, ảnh|tin và ảnh|by)\s*:?\s+", re.IGNORECASE)
+_CAPTION_MARK = re.compile(
+    r"^\(?\s*(ảnh|hình|photo|figure|fig\.)\s*\d*\s*[:.]|\((ảnh|photo)\s*:[^)]*\)$", re.IGNORECASE
+)
+_AUTHOR_LABEL = re.compile(
+    r"^(tác giả|người viết|bài và ảnh|bài, ảnh|tin, ảnh|tin và ảnh|by)\s*:?\s+", re.IGNORECASE
+)
 _NAME_WORD = re.compile(r"^[^\W\d_][^\W\d_.'’-]*[.'’-]?$")
 _NAME_CONNECTORS = frozenset({"và", "and", "de", "van", "von", "thị"})
 
@@ -89,11 +93,7 @@ def _join_run(blocks: Sequence[Block], indexes: Sequence[int]) -> str:
 
 
 def _looks_like_title(text: str) -> bool:
-    return (
-        len(text) <= MAX_TITLE_CHARS
-        and not text.endswith(_SENTENCE_END)
-        and parse_dateline(text) is None
-    )
+    return len(text) <= MAX_TITLE_CHARS and not text.endswith(_SENTENCE_END) and parse_dateline(text) is None
 
 
 def _mark_dateline(blocks: list[Block]) -> date | None:
@@ -147,8 +147,7 @@ def _is_name(words: list[str]) -> bool:
     if not 1 <= len(words) <= 6:
         return False
     return all(
-        w.lower() in _NAME_CONNECTORS or (_NAME_WORD.match(w) is not None and w[0].isupper())
-        for w in words
+        w.lower() in _NAME_CONNECTORS or (_NAME_WORD.match(w) is not None and w[0].isupper()) for w in words
     )
 
 
@@ -181,7 +180,7 @@ def _short_line_kind(blocks: Sequence[Block], i: int) -> str | None:
     if before.kind not in ("body", "caption") or after.kind != "body":
         return None
     shortest_neighbour = min(len(before.text), len(after.text))
-    if shortest_neighbour < 200 or len(text) * 4 > shortest_neighbour or len(text) > MAX_CAPTION_CHARS:
+    if shortest_neighbour < 150 or len(text) * 3 > shortest_neighbour or len(text) > MAX_CAPTION_CHARS:
         return None
     if re.search(r"[.!?]\s+\S", text) or ";" in text or text.endswith((":", ",")):
         return None

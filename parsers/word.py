@@ -6,7 +6,7 @@ import io
 import re
 import zipfile
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import docx
 from docx.document import Document as WordDocument
@@ -14,6 +14,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.opc.constants import RELATIONSHIP_TYPE
 from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml.ns import qn
+from docx.oxml.text.paragraph import CT_P
 from docx.text.paragraph import Paragraph
 from lxml import etree
 
@@ -83,7 +84,7 @@ def _blocks(document: WordDocument, notes: dict[str, str]) -> Iterator[Block]:
                 yield Block(normalize_text(text), kind="table")
                 after_picture = False
             continue
-        paragraph = Paragraph(element, document)
+        paragraph = Paragraph(cast(CT_P, element), document)
         text = normalize_text(paragraph_text(element))
         if not text:
             after_picture = after_picture or has_picture(element)
@@ -109,7 +110,7 @@ def _paragraph_block(paragraph: Paragraph, text: str, after_picture: bool) -> Bl
 
 
 def _style_chain(paragraph: Paragraph) -> list[Any]:
-    chain = []
+    chain: list[Any] = []
     style = paragraph.style
     while style is not None and len(chain) < 20:
         chain.append(style)
@@ -145,7 +146,7 @@ def _is_list_item(paragraph: Paragraph, styles: list[Any], names: list[str]) -> 
     for element in [paragraph._p, *(s.element for s in styles)]:
         num = element.find(f"{qn('w:pPr')}/{qn('w:numPr')}/{qn('w:numId')}")
         if num is not None:
-            return num.get(qn("w:val")) != "0"
+            return bool(num.get(qn("w:val")) != "0")
     return False
 
 
@@ -162,7 +163,9 @@ def _alignment(paragraph: Paragraph, styles: list[Any]) -> str | None:
 
 def _all_runs(paragraph: Paragraph, styles: list[Any], attribute: str) -> bool:
     """Whether every run that carries text is bold (or italic), styles included."""
-    inherited = next((getattr(s.font, attribute) for s in styles if getattr(s.font, attribute) is not None), None)
+    inherited = next(
+        (getattr(s.font, attribute) for s in styles if getattr(s.font, attribute) is not None), None
+    )
     runs = [r for r in paragraph.runs if r.text.strip()]
     if not runs:
         return False

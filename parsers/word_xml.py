@@ -8,6 +8,7 @@ XML directly.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import cast
 
 from docx.oxml.ns import nsmap, qn
 from lxml import etree
@@ -33,7 +34,7 @@ _W_TYPE = qn("w:type")
 def paragraph_text(p: etree._Element) -> str:
     """The visible text of a `w:p`: runs in order, breaks and tabs as spaces, text boxes left out."""
     parts = []
-    for node in _TEXT_NODES(p):
+    for node in cast(list[etree._Element], _TEXT_NODES(p)):
         if node.tag == _W_T:
             parts.append(node.text or "")
         elif node.tag == _W_HYPHEN:

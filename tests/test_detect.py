@@ -5,7 +5,7 @@ import pytest
 
 from reportflow.parsers import parse_document
 from reportflow.parsers.detect import OLE_SIGNATURE, detect_format
-from reportflow.schemas import EmptyFileError, UnsupportedFormatError
+from reportflow.schemas import CorruptFileError, EmptyFileError, UnsupportedFormatError
 
 
 def _zip(*names: str) -> bytes:
@@ -42,5 +42,10 @@ def test_empty(data: bytes) -> None:
 
 
 def test_zip_without_word_document_is_unsupported() -> None:
-    with pytest.raises(UnsupportedFormatError, match="word/document.xml"):
+    with pytest.raises(UnsupportedFormatError, match=r"word/document\.xml"):
         parse_document(_zip("[Content_Types].xml", "xl/workbook.xml"))
+
+
+def test_truncated_zip_is_corrupt() -> None:
+    with pytest.raises(CorruptFileError):
+        detect_format(b"PK\x03\x04 this upload was cut short")

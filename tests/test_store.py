@@ -81,7 +81,9 @@ def test_commit_writes_hive_partitioned_zstd_with_schema_version(tmp_path: Path)
     assert not list((tmp_path / "_reportflow" / "staging").iterdir())
 
 
-def test_crash_between_moves_is_finished_by_the_next_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_crash_between_moves_is_finished_by_the_next_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     real_replace = os.replace
     moves: list[str] = []
 
@@ -135,5 +137,9 @@ def test_interrupted_run_gets_its_runs_row(tmp_path: Path) -> None:
 
 
 def test_second_writer_is_refused(tmp_path: Path) -> None:
-    with DatasetStore(tmp_path).locked(), pytest.raises(DestinationBusyError), DatasetStore(tmp_path).locked():
+    with (
+        DatasetStore(tmp_path).locked(),
+        pytest.raises(DestinationBusyError),
+        DatasetStore(tmp_path).locked(),
+    ):
         pass

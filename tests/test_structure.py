@@ -17,7 +17,11 @@ def _kinds(doc: ParsedDocument) -> list[str]:
 def test_news_report_shape() -> None:
     doc = apply_structure(_plain("Hội nghị sơ kết năm 2017", "Ngày: 17.07.2017", LONG, "Lâm Văn Ảnh"))
     assert _kinds(doc) == ["title", "dateline", "body", "signature"]
-    assert (doc.title, doc.published_date, doc.author) == ("Hội nghị sơ kết năm 2017", date(2017, 7, 17), "Lâm Văn Ảnh")
+    assert (doc.title, doc.published_date, doc.author) == (
+        "Hội nghị sơ kết năm 2017",
+        date(2017, 7, 17),
+        "Lâm Văn Ảnh",
+    )
     assert doc.language == "vi"
 
 
@@ -39,7 +43,9 @@ def test_author_label_is_stripped() -> None:
 
 
 def test_plain_text_short_line_between_paragraphs() -> None:
-    doc = apply_structure(_plain("Tiêu đề", LONG, "Đồng chí Sơn phát biểu tại hội nghị.", LONG, "Kết quả đạt được", LONG))
+    doc = apply_structure(
+        _plain("Tiêu đề", LONG, "Đồng chí Sơn phát biểu tại hội nghị.", LONG, "Kết quả đạt được", LONG)
+    )
     assert _kinds(doc) == ["title", "body", "caption", "body", "heading", "body"]
 
 

@@ -62,7 +62,10 @@ def test_line_breaks_tabs_and_empty_paragraphs() -> None:
     d.add_paragraph("")
     d.add_paragraph("   \u00a0 ")
     build.append_content_control(d, "trong content control")
-    assert [b.text for b in parse_docx(build.save(d)).blocks] == ["dòng một dòng hai ba", "trong content control"]
+    assert [b.text for b in parse_docx(build.save(d)).blocks] == [
+        "dòng một dòng hai ba",
+        "trong content control",
+    ]
 
 
 def test_picture_caption_and_right_aligned_signature() -> None:

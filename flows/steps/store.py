@@ -119,7 +119,7 @@ class DatasetStore:
             if dataset in plan and source.exists():
                 target = self.root / plan[dataset]
                 target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(source, target)
+                source.replace(target)
                 _fsync_dir(target.parent)
         shutil.rmtree(staged)
 
@@ -140,9 +140,13 @@ class DatasetStore:
         firsts = self.read("paragraphs", ["text_hash", "paragraph_id"], ~ds.field("is_duplicate"))
         docs = self.read("documents", ["content_hash", "doc_id"], ds.field("duplicate_of_doc_id").is_null())
         return SeenIndex(
-            paragraphs=dict(zip(firsts["text_hash"].to_pylist(), firsts["paragraph_id"].to_pylist(), strict=True)),
+            paragraphs=dict(
+                zip(firsts["text_hash"].to_pylist(), firsts["paragraph_id"].to_pylist(), strict=True)
+            ),
             contents={
-                c: d for c, d in zip(docs["content_hash"].to_pylist(), docs["doc_id"].to_pylist(), strict=True) if c
+                c: d
+                for c, d in zip(docs["content_hash"].to_pylist(), docs["doc_id"].to_pylist(), strict=True)
+                if c
             },
         )
 
@@ -195,7 +199,7 @@ def _write_atomic(path: Path, data: bytes) -> None:
         sink.write(data)
         sink.flush()
         os.fsync(sink.fileno())
-    os.replace(temporary, path)
+    temporary.replace(path)
 
 
 def _fsync_dir(path: Path) -> None:

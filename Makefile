@@ -1,0 +1,53 @@
+# reportflow: `make demo` and `make test` set everything up on a fresh Debian machine.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# System packages the pipeline needs; later formats (OCR, .doc) add theirs here.
+APT_PACKAGES := python3-venv ca-certificates
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+DEMO := .demo
+
+.PHONY: setup system-packages demo test lint bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(MAKE) --no-print-directory system-packages
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "reportflow needs Python 3.11 or newer ($(PYTHON) is older)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+system-packages:
+	@if ! command -v dpkg-query >/dev/null; then echo "not a Debian system: install $(APT_PACKAGES) yourself"; exit 0; fi; \
+	missing=$$(for p in $(APT_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing system packages:" $$missing; \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+demo: setup
+	rm -rf $(DEMO)
+	$(BIN)/python samples/make_samples.py $(DEMO)/reports
+	$(BIN)/reportflow run $(DEMO)/reports $(DEMO)/output
+	$(BIN)/python samples/show_output.py $(DEMO)/output
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	@mkdir -p $(VENV)/typecheck/reportflow
+	@for d in schemas parsers flows; do ln -sfn "$(CURDIR)/$$d" $(VENV)/typecheck/reportflow/$$d; done
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest
+
+bench: setup
+	@echo "no benchmarks yet"
+
+clean:
+	rm -rf $(VENV) $(DEMO) .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -1,0 +1,65 @@
+"""Write the demo's sample reports into a folder: the bundled text reports, Word copies, and bad files.
+
+Usage: python samples/make_samples.py OUT_DIR
+"""
+
+from __future__ import annotations
+
+import sys
+import zipfile
+from pathlib import Path
+
+import docx
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+REPORTS = Path(__file__).with_name("reports")
+
+
+def word_copy(text_report: Path, target: Path) -> None:
+    """The same report as a Word file: Title style, justified body, right-aligned signature."""
+    lines = [line.strip() for line in text_report.read_text(encoding="utf-8").splitlines() if line.strip()]
+    document = docx.Document()
+    document.add_heading(lines[0], level=0)
+    document.add_paragraph(lines[1])
+    for line in lines[2:-1]:
+        document.add_paragraph(line).alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    signature = document.add_paragraph()
+    signature.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    signature.add_run(lines[-1]).bold = True
+    document.sections[0].footer.paragraphs[0].text = "Cổng thông tin điện tử tỉnh - Trang 1"
+    document.save(target)
+
+
+def table_report(target: Path) -> None:
+    document = docx.Document()
+    document.add_heading("Kết quả giải quyết thủ tục hành chính quý III năm 2025", level=0)
+    document.add_paragraph("Hà Nội, ngày 5 tháng 10 năm 2025")
+    document.add_heading("1. Số liệu tổng hợp", level=1)
+    table = document.add_table(rows=3, cols=3)
+    for row, cells in zip(
+        table.rows,
+        [("Lĩnh vực", "Hồ sơ", "Đúng hạn"), ("Đất đai", "1.240", "97%"), ("Hộ tịch", "3.515", "99%")],
+        strict=True,
+    ):
+        for cell, value in zip(row.cells, cells, strict=True):
+            cell.text = value
+    document.add_heading("2. Nhiệm vụ tiếp theo", level=1)
+    document.add_paragraph("Rà soát quy trình nội bộ của từng thủ tục", style="List Bullet")
+    document.add_paragraph("Công khai kết quả đánh giá hằng tháng", style="List Bullet")
+    document.save(target)
+
+
+def main(out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for report in sorted(REPORTS.glob("*.txt")):
+        (out / report.name).write_bytes(report.read_bytes())
+        word_copy(report, out / report.with_suffix(".docx").name)
+    table_report(out / "ket-qua-quy-3.docx")
+    (out / "tep-rong.txt").write_bytes(b"")
+    (out / "bi-hong.docx").write_bytes(b"PK\x03\x04 this upload was cut short")
+    with zipfile.ZipFile(out / "bang-tinh.xlsx", "w") as spreadsheet:
+        spreadsheet.writestr("xl/workbook.xml", "<workbook/>")
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]))
