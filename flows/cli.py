@@ -9,6 +9,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from reportflow.flows.progress import progress_callback
+from reportflow.flows.steps.sources import SourceError, local_path
 from reportflow.schemas import RunRecord
 
 EXIT_FAILED = 1
@@ -18,9 +19,12 @@ EXIT_BUSY = 3
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    problem = _preflight(args.source, args.dest)
+    if problem:
+        print(f"reportflow: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     _quiet_prefect(args.verbose)
     from reportflow.flows.ingest import ingest
-    from reportflow.flows.steps.sources import SourceError
     from reportflow.flows.steps.store import DestinationBusyError, StoreError
 
     try:
@@ -37,6 +41,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
     _print_summary(run, args.dest)
     return 0
+
+
+def _preflight(source: str, dest: str) -> str | None:
+    """Why the run cannot start, checked before Prefect's start-up cost is paid."""
+    try:
+        if not local_path(source).exists():
+            return f"SOURCE {source} does not exist"
+        root = local_path(dest)
+        root.mkdir(parents=True, exist_ok=True)
+    except SourceError as e:
+        return str(e)
+    except OSError as e:
+        return f"cannot create DEST {dest}: {e.strerror}"
+    if not os.access(root, os.W_OK):
+        return f"DEST {dest} is not writable"
+    return None
 
 
 def _parser() -> argparse.ArgumentParser:
