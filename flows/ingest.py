@@ -119,6 +119,4 @@ def _publish_summary(run: RunRecord, tally: Tally) -> None:
         f"({run.duplicates_flagged} flagged as duplicates); errors: {errors}."
     )
     get_run_logger().info(summary)
-    create_markdown_artifact(
-        markdown=f"# reportflow run {run.run_id}\n\n{summary}\n", key="reportflow-run-summary"
-    )
+    create_markdown_artifact(markdown=f"# reportflow run {run.run_id}\n\n{summary}\n", key="reportflow-run-summary")

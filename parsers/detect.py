@@ -43,9 +43,7 @@ def _zip_format(data: bytes) -> str:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
     except zipfile.BadZipFile as e:
-        raise CorruptFileError(
-            "The file starts like a ZIP (Word) package but is damaged or truncated."
-        ) from e
+        raise CorruptFileError("The file starts like a ZIP (Word) package but is damaged or truncated.") from e
     return "docx" if "word/document.xml" in names else "zip"
 
 

@@ -12,18 +12,12 @@ _STOPWORDS = {
     "en": frozenset(
         ["the", "and", "of", "to", "in", "is", "that", "for", "with", "as", "on", "by", "this", "are", "be"]
     ),
-    "fr": frozenset(
-        ["le", "la", "les", "et", "des", "du", "une", "est", "que", "dans", "pour", "par", "sur", "au"]
-    ),
+    "fr": frozenset(["le", "la", "les", "et", "des", "du", "une", "est", "que", "dans", "pour", "par", "sur", "au"]),
     "de": frozenset(
         ["der", "die", "das", "und", "ist", "nicht", "mit", "den", "von", "zu", "ein", "eine", "auf", "für"]
     ),
-    "es": frozenset(
-        ["el", "la", "los", "las", "y", "de", "que", "en", "por", "con", "una", "para", "es", "del"]
-    ),
-    "nl": frozenset(
-        ["de", "het", "een", "en", "van", "is", "dat", "op", "te", "in", "met", "voor", "niet", "zijn"]
-    ),
+    "es": frozenset(["el", "la", "los", "las", "y", "de", "que", "en", "por", "con", "una", "para", "es", "del"]),
+    "nl": frozenset(["de", "het", "een", "en", "van", "is", "dat", "op", "te", "in", "met", "voor", "niet", "zijn"]),
 }
 _WORD = re.compile(r"[^\W\d_]+")
 _SAMPLE_CHARS = 20_000

@@ -27,9 +27,7 @@ _SENTENCE_END = (".", ";", ",", ":")
 _CAPTION_MARK = re.compile(
     r"^\(?\s*(ảnh|hình|photo|figure|fig\.)\s*\d*\s*[:.]|\((ảnh|photo)\s*:[^)]*\)$", re.IGNORECASE
 )
-_AUTHOR_LABEL = re.compile(
-    r"^(tác giả|người viết|bài và ảnh|bài, ảnh|tin, ảnh|tin và ảnh|by)\s*:?\s+", re.IGNORECASE
-)
+_AUTHOR_LABEL = re.compile(r"^(tác giả|người viết|bài và ảnh|bài, ảnh|tin, ảnh|tin và ảnh|by)\s*:?\s+", re.IGNORECASE)
 _NAME_WORD = re.compile(r"^[^\W\d_][^\W\d_.'’-]*[.'’-]?$")
 _NAME_CONNECTORS = frozenset({"và", "and", "de", "van", "von", "thị"})
 
@@ -76,10 +74,7 @@ def _centred_bold_run(blocks: Sequence[Block]) -> list[int]:
 
 def _is_display_line(block: Block) -> bool:
     return (
-        block.kind in ("body", "heading")
-        and block.bold
-        and block.align == "center"
-        and _looks_like_title(block.text)
+        block.kind in ("body", "heading") and block.bold and block.align == "center" and _looks_like_title(block.text)
     )
 
 
@@ -146,9 +141,7 @@ def _ends_with_initial(words: list[str]) -> bool:
 def _is_name(words: list[str]) -> bool:
     if not 1 <= len(words) <= 6:
         return False
-    return all(
-        w.lower() in _NAME_CONNECTORS or (_NAME_WORD.match(w) is not None and w[0].isupper()) for w in words
-    )
+    return all(w.lower() in _NAME_CONNECTORS or (_NAME_WORD.match(w) is not None and w[0].isupper()) for w in words)
 
 
 def _mark_captions_and_headings(blocks: list[Block], has_style_cues: bool) -> None:

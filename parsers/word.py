@@ -163,9 +163,7 @@ def _alignment(paragraph: Paragraph, styles: list[Any]) -> str | None:
 
 def _all_runs(paragraph: Paragraph, styles: list[Any], attribute: str) -> bool:
     """Whether every run that carries text is bold (or italic), styles included."""
-    inherited = next(
-        (getattr(s.font, attribute) for s in styles if getattr(s.font, attribute) is not None), None
-    )
+    inherited = next((getattr(s.font, attribute) for s in styles if getattr(s.font, attribute) is not None), None)
     runs = [r for r in paragraph.runs if r.text.strip()]
     if not runs:
         return False

@@ -138,8 +138,7 @@ class RunRecord:
 def arrow_schema(record_type: type) -> pa.Schema:
     """The Arrow schema of an output record type, with the schema version in its metadata."""
     fields = [
-        pa.field(f.name, f.metadata["arrow"], nullable=f.metadata["nullable"])
-        for f in dataclasses.fields(record_type)
+        pa.field(f.name, f.metadata["arrow"], nullable=f.metadata["nullable"]) for f in dataclasses.fields(record_type)
     ]
     return pa.schema(fields, metadata={SCHEMA_VERSION_KEY: SCHEMA_VERSION.encode()})
 

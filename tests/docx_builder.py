@@ -21,10 +21,7 @@ def tiny_png() -> bytes:
 
     header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
     return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b"\x00\x00"))
-        + chunk(b"IEND", b"")
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\x00")) + chunk(b"IEND", b"")
     )
 
 
@@ -40,9 +37,7 @@ def new_document() -> WordDocument:
 
 def append_tracked_insertion(paragraph: object, text: str) -> None:
     paragraph._p.append(
-        parse_xml(
-            f'<w:ins {W_NS} w:id="1" w:author="x"><w:r><w:t xml:space="preserve">{text}</w:t></w:r></w:ins>'
-        )
+        parse_xml(f'<w:ins {W_NS} w:id="1" w:author="x"><w:r><w:t xml:space="preserve">{text}</w:t></w:r></w:ins>')
     )  # type: ignore[attr-defined]
 
 
@@ -61,7 +56,5 @@ def append_text_box(paragraph: object, text: str) -> None:
 
 
 def append_content_control(document: WordDocument, text: str) -> None:
-    xml = (
-        f"<w:sdt {nsdecls('w')}><w:sdtContent><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:sdtContent></w:sdt>"
-    )
+    xml = f"<w:sdt {nsdecls('w')}><w:sdtContent><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:sdtContent></w:sdt>"
     document.element.body.insert(len(document.element.body) - 1, parse_xml(xml))

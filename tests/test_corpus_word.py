@@ -36,9 +36,7 @@ def _header_footer_texts(data: bytes) -> set[str]:
         for name in archive.namelist():
             if re.fullmatch(r"word/(header|footer)\d*\.xml", name):
                 xml = archive.read(name).decode()
-                texts |= {
-                    t.strip() for t in re.findall(r"<w:t(?: [^>]*)?>([^<]+)</w:t>", xml) if len(t.strip()) > 3
-                }
+                texts |= {t.strip() for t in re.findall(r"<w:t(?: [^>]*)?>([^<]+)</w:t>", xml) if len(t.strip()) > 3}
     return texts
 
 

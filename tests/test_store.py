@@ -81,9 +81,7 @@ def test_commit_writes_hive_partitioned_zstd_with_schema_version(tmp_path: Path)
     assert not list((tmp_path / "_reportflow" / "staging").iterdir())
 
 
-def test_crash_between_moves_is_finished_by_the_next_run(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_crash_between_moves_is_finished_by_the_next_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     real_replace = os.replace
     moves: list[str] = []
 

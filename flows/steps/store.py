@@ -140,13 +140,9 @@ class DatasetStore:
         firsts = self.read("paragraphs", ["text_hash", "paragraph_id"], ~ds.field("is_duplicate"))
         docs = self.read("documents", ["content_hash", "doc_id"], ds.field("duplicate_of_doc_id").is_null())
         return SeenIndex(
-            paragraphs=dict(
-                zip(firsts["text_hash"].to_pylist(), firsts["paragraph_id"].to_pylist(), strict=True)
-            ),
+            paragraphs=dict(zip(firsts["text_hash"].to_pylist(), firsts["paragraph_id"].to_pylist(), strict=True)),
             contents={
-                c: d
-                for c, d in zip(docs["content_hash"].to_pylist(), docs["doc_id"].to_pylist(), strict=True)
-                if c
+                c: d for c, d in zip(docs["content_hash"].to_pylist(), docs["doc_id"].to_pylist(), strict=True) if c
             },
         )
 
