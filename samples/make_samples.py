@@ -12,20 +12,25 @@ from pathlib import Path
 import docx
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 
+from reportflow.parsers import parse_document
+
 REPORTS = Path(__file__).with_name("reports")
 
 
 def word_copy(text_report: Path, target: Path) -> None:
-    """The same report as a Word file: Title style, justified body, right-aligned signature."""
-    lines = [line.strip() for line in text_report.read_text(encoding="utf-8").splitlines() if line.strip()]
+    """The same report as a Word file, laid out the way the text version reads."""
     document = docx.Document()
-    document.add_heading(lines[0], level=0)
-    document.add_paragraph(lines[1])
-    for line in lines[2:-1]:
-        document.add_paragraph(line).alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
-    signature = document.add_paragraph()
-    signature.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    signature.add_run(lines[-1]).bold = True
+    for block in parse_document(text_report.read_bytes()).blocks:
+        if block.kind == "title":
+            document.add_heading(block.text, level=0)
+        elif block.kind == "caption":
+            document.add_paragraph(block.text, style="Caption").alignment = WD_ALIGN_PARAGRAPH.CENTER
+        elif block.kind == "signature":
+            signature = document.add_paragraph()
+            signature.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+            signature.add_run(block.text).bold = True
+        else:
+            document.add_paragraph(block.text).alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
     document.sections[0].footer.paragraphs[0].text = "Cổng thông tin điện tử tỉnh - Trang 1"
     document.save(target)
 
