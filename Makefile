@@ -47,7 +47,8 @@ test: lint
 	$(BIN)/pytest
 
 bench: setup
-	@echo "no benchmarks yet"
+	$(BIN)/python tests/bench/bench_parsers.py
+	$(BIN)/python tests/bench/bench_flow.py
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache .mypy_cache .ruff_cache *.egg-info

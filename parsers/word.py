@@ -76,6 +76,7 @@ def _footnotes_root(document: WordDocument) -> etree._Element | None:
 
 
 def _blocks(document: WordDocument, notes: dict[str, str]) -> Iterator[Block]:
+    chains: dict[str | None, list[Any]] = {}
     after_picture = False
     for element in iter_block_elements(document.element.body):
         if element.tag != _W_P:
@@ -89,7 +90,10 @@ def _blocks(document: WordDocument, notes: dict[str, str]) -> Iterator[Block]:
         if not text:
             after_picture = after_picture or has_picture(element)
             continue
-        yield _paragraph_block(paragraph, text, after_picture)
+        style_id = paragraph._p.style
+        if style_id not in chains:
+            chains[style_id] = _style_chain(paragraph)
+        yield _paragraph_block(paragraph, chains[style_id], text, after_picture)
         after_picture = False
         for note_id in footnote_ids(element):
             note = normalize_text(notes.get(note_id, ""))
@@ -97,8 +101,7 @@ def _blocks(document: WordDocument, notes: dict[str, str]) -> Iterator[Block]:
                 yield Block(note, kind="footnote")
 
 
-def _paragraph_block(paragraph: Paragraph, text: str, after_picture: bool) -> Block:
-    styles = _style_chain(paragraph)
+def _paragraph_block(paragraph: Paragraph, styles: list[Any], text: str, after_picture: bool) -> Block:
     return Block(
         text=text,
         kind=_paragraph_kind(paragraph, styles),
@@ -172,6 +175,6 @@ def _all_runs(paragraph: Paragraph, styles: list[Any], attribute: str) -> bool:
 
 def _run_flag(run: Any, attribute: str, inherited: bool | None) -> bool:
     value = getattr(run.font, attribute)
-    if value is None and run.style is not None:
+    if value is None and run._r.style is not None:  # resolving the default style is slow; skip when unset
         value = getattr(run.style.font, attribute)
     return bool(inherited if value is None else value)

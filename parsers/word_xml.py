@@ -44,24 +44,24 @@ def paragraph_text(p: etree._Element) -> str:
     return "".join(parts)
 
 
-def iter_block_elements(parent: etree._Element) -> Iterator[etree._Element]:
-    """`w:p` and `w:tbl` children in document order, looking inside content controls."""
+def iter_block_elements(parent: etree._Element, tags: tuple[str, ...] = (_W_P, _W_TBL)) -> Iterator[etree._Element]:
+    """Children with these tags (paragraphs and tables) in document order, looking inside content controls."""
     for child in parent:
-        if child.tag in (_W_P, _W_TBL):
+        if child.tag in tags:
             yield child
         elif child.tag == _W_SDT:
             content = child.find(_W_SDT_CONTENT)
             if content is not None:
-                yield from iter_block_elements(content)
+                yield from iter_block_elements(content, tags)
         elif child.tag == _W_CUSTOM_XML:
-            yield from iter_block_elements(child)
+            yield from iter_block_elements(child, tags)
 
 
 def table_rows(tbl: etree._Element) -> list[list[str]]:
     """Cell texts per row; a merged cell counts once, a vertically continued cell is empty."""
     rows = []
-    for tr in _children(tbl, _W_TR):
-        cells = [_cell_text(tc) for tc in _children(tr, _W_TC)]
+    for tr in iter_block_elements(tbl, (_W_TR,)):
+        cells = [_cell_text(tc) for tc in iter_block_elements(tr, (_W_TC,))]
         if any(cells):
             rows.append(cells)
     return rows
@@ -70,18 +70,6 @@ def table_rows(tbl: etree._Element) -> list[list[str]]:
 def table_text(rows: list[list[str]]) -> str:
     """The contract's table text: cells joined by ` | `, rows by ` || `."""
     return " || ".join(" | ".join(cells) for cells in rows)
-
-
-def _children(parent: etree._Element, tag: str) -> Iterator[etree._Element]:
-    for child in parent:
-        if child.tag == tag:
-            yield child
-        elif child.tag == _W_SDT:
-            content = child.find(_W_SDT_CONTENT)
-            if content is not None:
-                yield from _children(content, tag)
-        elif child.tag == _W_CUSTOM_XML:
-            yield from _children(child, tag)
 
 
 def _cell_text(tc: etree._Element) -> str:
