@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from reportflow.parsers.detect import detect_format
+from reportflow.parsers.pdf import parse_pdf
 from reportflow.parsers.plaintext import parse_text
 from reportflow.parsers.structure import apply_structure
 from reportflow.parsers.word import parse_docx
@@ -13,10 +14,10 @@ from reportflow.schemas import ParsedDocument, UnsupportedFormatError
 PARSERS: dict[str, Callable[[bytes], ParsedDocument]] = {
     "txt": parse_text,
     "docx": parse_docx,
+    "pdf": parse_pdf,
 }
 
 _NOT_YET = {
-    "pdf": "PDF files are not read yet.",
     "doc": "Legacy Word .doc files are not read yet.",
     "image": "Scanned images are not read yet.",
     "rtf": "RTF files are not supported.",

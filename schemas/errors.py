@@ -35,3 +35,15 @@ class TooLargeError(ReportflowError):
     """The file exceeds a configured size limit."""
 
     error_type = "too_large"
+
+
+class EncryptedError(ReportflowError):
+    """The file needs a password to be read."""
+
+    error_type = "encrypted"
+
+
+class OcrRequiredError(ReportflowError):
+    """The file's pages are images and need OCR, which is not available."""
+
+    error_type = "ocr_required"

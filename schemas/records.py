@@ -71,6 +71,7 @@ class ParsedDocument:
     author: str | None = None
     language: str = "und"
     has_style_cues: bool = False
+    ocr_pages: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +109,7 @@ class ParagraphRecord:
     similarity: float | None = _col(pa.float32(), nullable=True)
     ocr_confidence: float | None = _col(pa.float32(), nullable=True)
     run_id: str = _col(_STR)
+    similar_to: str | None = _col(_STR, nullable=True, default=None)
 
 
 @dataclass(frozen=True, slots=True)
