@@ -29,7 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         with _progress_bar(enabled=sys.stderr.isatty() and not args.no_progress):
-            run = ingest(args.source, args.dest, batch_size=args.batch_size)
+            run = ingest(args.source, args.dest, batch_size=args.batch_size, near_threshold=args.near_threshold)
     except DestinationBusyError as e:
         print(f"reportflow: {e}; try again when it has finished", file=sys.stderr)
         return EXIT_BUSY
@@ -66,6 +66,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("source", metavar="SOURCE", help="a file or folder (local path or file:// URI)")
     run.add_argument("dest", metavar="DEST", help="root folder of the output datasets")
     run.add_argument("--batch-size", type=int, default=16, help="files parsed and committed together (16)")
+    run.add_argument(
+        "--near-threshold",
+        type=float,
+        default=0.9,
+        help="similarity (1 - edits / length of the normalised text) from which a paragraph is a near duplicate (0.9)",
+    )
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
     run.add_argument("-v", "--verbose", action="store_true", help="show Prefect's own log lines")
     return parser

@@ -14,7 +14,8 @@ from prefect.cache_policies import NO_CACHE
 
 from reportflow.flows.progress import report_progress
 from reportflow.flows.steps.assemble import Tally, assemble_batch
-from reportflow.flows.steps.dedup import SeenIndex
+from reportflow.flows.steps.dedup import DEFAULT_THRESHOLD, DedupSettings
+from reportflow.flows.steps.dedup_index import SeenIndex
 from reportflow.flows.steps.parse import Failed, Parsed, parse_source
 from reportflow.flows.steps.sources import SourceFile, discover, file_digest, local_path
 from reportflow.flows.steps.store import DatasetStore
@@ -35,15 +36,19 @@ def _write_batch(
     run: RunRecord,
     seq: int,
     tally: Tally,
+    settings: DedupSettings,
 ) -> None:
-    batch = assemble_batch(results, index, run.run_id, datetime.now(UTC), tally)
+    batch = assemble_batch(results, index, run.run_id, datetime.now(UTC), tally, settings)
     store.commit(f"{run.run_id}-{seq:05d}", run.started_at.date(), batch)
     store.update_run(_tallied(run, tally, status="running"))
 
 
 @flow(name="reportflow-ingest")
-def ingest(source: str, dest: str, batch_size: int = DEFAULT_BATCH_SIZE) -> RunRecord:
+def ingest(
+    source: str, dest: str, batch_size: int = DEFAULT_BATCH_SIZE, near_threshold: float = DEFAULT_THRESHOLD
+) -> RunRecord:
     """Ingest every new file under SOURCE into the Parquet datasets under DEST."""
+    settings = DedupSettings(threshold=near_threshold)
     run = _new_run(source)
     store = DatasetStore(local_path(dest))
     with store.locked():
@@ -55,7 +60,7 @@ def ingest(source: str, dest: str, batch_size: int = DEFAULT_BATCH_SIZE) -> RunR
         index, tally = store.load_index(), Tally()
         for seq, chunk in enumerate(batched(todo, batch_size)):
             results = [future.result() for future in parse_file.map(chunk)]
-            _write_batch(store, results, index, run, seq, tally)
+            _write_batch(store, results, index, run, seq, tally, settings)
             report_progress(min((seq + 1) * batch_size, len(todo)), len(todo))
         run = _tallied(run, tally, status="completed", finished_at=datetime.now(UTC))
         store.finish_run(run)

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from reportflow.flows.steps.dedup import FlaggedDocument, SeenIndex, flag_document
+from reportflow.flows.steps.dedup import DedupSettings, FlaggedDocument, flag_document
+from reportflow.flows.steps.dedup_index import SeenIndex
 from reportflow.flows.steps.parse import Failed, Parsed
 from reportflow.flows.steps.store import Batch
 from reportflow.schemas import DocumentRecord, ErrorRecord
@@ -24,21 +25,27 @@ class Tally:
 
 
 def assemble_batch(
-    results: Sequence[Parsed | Failed], index: SeenIndex, run_id: str, now: datetime, tally: Tally
+    results: Sequence[Parsed | Failed],
+    index: SeenIndex,
+    run_id: str,
+    now: datetime,
+    tally: Tally,
+    settings: DedupSettings = DedupSettings(),  # noqa: B008 - frozen, shared safely
 ) -> Batch:
-    """Records for one batch of results, which must be in sorted `source_uri` order."""
+    """Records for one batch of results, which must be in sorted `source_uri` order, and the index rows they add."""
     batch = Batch()
     for result in results:
         if isinstance(result, Failed):
             batch.errors.append(_error_record(result, run_id, now))
             tally.errors[result.error_type] += 1
             continue
-        flagged = flag_document(result.doc_id, result.document, index, run_id)
+        flagged = flag_document(result.doc_id, result.document, index, run_id, settings)
         batch.paragraphs.extend(flagged.paragraphs)
         batch.documents.append(_document_record(result, flagged, run_id, now))
         tally.documents += 1
         tally.paragraphs += len(flagged.paragraphs)
         tally.duplicates += flagged.duplicate_count
+    batch.index = index.unwritten()
     return batch
 
 

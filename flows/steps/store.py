@@ -26,7 +26,8 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from reportflow.flows.steps.dedup import SeenIndex
+from reportflow.flows.steps.dedup import dedup_key
+from reportflow.flows.steps.dedup_index import Frozen, SeenIndex
 from reportflow.schemas import DocumentRecord, ErrorRecord, ParagraphRecord, RunRecord
 from reportflow.schemas.records import arrow_schema, to_table
 
@@ -38,7 +39,9 @@ DATASETS: dict[str, type] = {
     "errors": ErrorRecord,
     "runs": RunRecord,
 }
-PUBLISH_ORDER = ("paragraphs", "errors", "documents", "runs")
+# The dedup index is published with the paragraphs it describes, before the documents that make them visible.
+PUBLISH_ORDER = ("paragraphs", "index", "errors", "documents", "runs")
+INDEX_DIR = "_reportflow/index"
 _COMMITTED = "COMMITTED"
 
 
@@ -56,6 +59,7 @@ class Batch:
     paragraphs: list[ParagraphRecord] = dataclasses.field(default_factory=list)
     errors: list[ErrorRecord] = dataclasses.field(default_factory=list)
     runs: list[RunRecord] = dataclasses.field(default_factory=list)
+    index: pa.Table | None = None
 
 
 class DatasetStore:
@@ -103,11 +107,15 @@ class DatasetStore:
         staged = self._staging / name
         staged.mkdir(parents=True, exist_ok=True)
         plan = {}
+        partition = f"ingest_date={ingest_date.isoformat()}/part-{name}.parquet"
         for dataset, record_type in DATASETS.items():
             records = getattr(batch, dataset)
             if records:
                 _write_parquet(to_table(records, record_type), staged / f"{dataset}.parquet")
-                plan[dataset] = f"{dataset}/ingest_date={ingest_date.isoformat()}/part-{name}.parquet"
+                plan[dataset] = f"{dataset}/{partition}"
+        if batch.index is not None and batch.index.num_rows:
+            _write_parquet(batch.index, staged / "index.parquet")
+            plan["index"] = f"{INDEX_DIR}/{partition}"
         _write_atomic(staged / _COMMITTED, json.dumps(plan).encode())
         _fsync_dir(staged)
         self._publish(staged)
@@ -136,11 +144,12 @@ class DatasetStore:
         return set(self.read("documents", ["doc_id"]).column("doc_id").to_pylist())
 
     def load_index(self) -> SeenIndex:
-        """First occurrences from earlier runs, for duplicate flagging."""
-        firsts = self.read("paragraphs", ["text_hash", "paragraph_id"], ~ds.field("is_duplicate"))
+        """First occurrences from earlier batches, from the index files alone; earlier text is read only on demand."""
+        files = sorted((self.root / INDEX_DIR).glob("ingest_date=*/part-*.parquet"))
+        texts = _ParagraphKeys([self.root / "paragraphs" / f.relative_to(self.root / INDEX_DIR) for f in files])
         docs = self.read("documents", ["content_hash", "doc_id"], ds.field("duplicate_of_doc_id").is_null())
         return SeenIndex(
-            paragraphs=dict(zip(firsts["text_hash"].to_pylist(), firsts["paragraph_id"].to_pylist(), strict=True)),
+            frozen=Frozen([pq.read_table(f) for f in files], texts.fetch),
             contents={
                 c: d for c, d in zip(docs["content_hash"].to_pylist(), docs["doc_id"].to_pylist(), strict=True) if c
             },
@@ -168,6 +177,25 @@ class DatasetStore:
                 log.warning("run %s was interrupted; recording it as such", run.run_id)
                 self.finish_run(dataclasses.replace(run, status="interrupted"))
             marker.unlink(missing_ok=True)
+
+
+class _ParagraphKeys:
+    """Matching keys of earlier paragraphs, read from the one paragraphs file that holds them; recent files cached."""
+
+    def __init__(self, files: list[Path], cached: int = 8) -> None:
+        self._files = files
+        self._cache: dict[int, dict[str, str]] = {}
+        self._cached = cached
+
+    def fetch(self, file: int, paragraphs: Sequence[tuple[str, int]]) -> list[str]:
+        if file not in self._cache:
+            if len(self._cache) >= self._cached:
+                del self._cache[next(iter(self._cache))]
+            table = pq.read_table(self._files[file], columns=["paragraph_id", "text"])
+            ids, texts = table["paragraph_id"].to_pylist(), table["text"].to_pylist()
+            self._cache[file] = dict(zip(ids, texts, strict=True))
+        texts = self._cache[file]
+        return [dedup_key(texts[f"{doc_id}:{i}"]) for doc_id, i in paragraphs]
 
 
 def _run_to_json(run: RunRecord) -> dict[str, Any]:

@@ -1,0 +1,205 @@
+"""What dedup has seen: the first occurrence of every paragraph key, and their MinHash band keys.
+
+Entries are numbered in the contract's order of first occurrence (`seq`), and
+a lookup always answers with the lowest such number, whether the entry was
+loaded from earlier batches or added in this process: a run resumed after a
+crash flags exactly what one clean run would. Entries of earlier batches live
+in sorted numpy arrays (`Frozen`), entries of this process in dicts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+
+from reportflow.flows.steps.minhash import BANDS, SIGNATURE_BYTES, Signatures, band_keys
+
+# Paragraph keys of entries from earlier batches, fetched on demand: (file, [(doc_id, paragraph_index)]) -> keys.
+KeyFetcher = Callable[[int, Sequence[tuple[str, int]]], list[str]]
+
+INDEX_SCHEMA = pa.schema(
+    [
+        pa.field("seq", pa.int64(), nullable=False),
+        pa.field("doc_id", pa.dictionary(pa.int32(), pa.string()), nullable=False),
+        pa.field("paragraph_index", pa.int32(), nullable=False),
+        pa.field("key_hash", pa.uint64(), nullable=False),
+        pa.field("key_length", pa.int32(), nullable=False),
+        pa.field("signature", pa.binary(SIGNATURE_BYTES), nullable=True),
+    ]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A first occurrence, as this process added it."""
+
+    doc_id: str
+    paragraph_index: int
+    key_hash: int
+    key: str
+    signature: Signatures | None
+
+    @property
+    def paragraph_id(self) -> str:
+        return f"{self.doc_id}:{self.paragraph_index}"
+
+
+class Frozen:
+    """Entries of earlier batches, loaded from the index files in time linear in their size (plus sorts)."""
+
+    def __init__(self, tables: Sequence[pa.Table], fetch: KeyFetcher | None) -> None:
+        table = pa.concat_tables([t.cast(INDEX_SCHEMA) for t in tables]) if tables else INDEX_SCHEMA.empty_table()
+        files = [np.full(t.num_rows, i, dtype=np.int32) for i, t in enumerate(tables)]
+        order = np.argsort(table.column("seq").to_numpy(), kind="stable")
+        self.size: int = table.num_rows
+        self.files = np.concatenate(files)[order] if files else np.zeros(0, dtype=np.int32)
+        self.doc_ids, self.docs = _doc_ordinals(table.column("doc_id"), order)
+        self.paragraph_index = table.column("paragraph_index").to_numpy()[order]
+        self.key_length = table.column("key_length").to_numpy()[order]
+        self.signatures = _signature_matrix(table.column("signature"))[order]
+        self.exact = _SortedLookup(table.column("key_hash").to_numpy()[order])
+        has_signature = ~table.column("signature").is_null().to_numpy(zero_copy_only=False)[order]
+        bands = band_keys(self.signatures)
+        self.bands = [_SortedLookup(bands[:, j], has_signature) for j in range(BANDS)]
+        counts: list[int] = np.bincount(self.docs, minlength=len(self.doc_ids)).tolist()
+        self.doc_entries: dict[str, int] = dict(zip(self.doc_ids, counts, strict=True))
+        self._fetch = fetch
+        self._keys: dict[int, str] = {}
+
+    def paragraph_id(self, row: int) -> str:
+        return f"{self.doc_ids[self.docs[row]]}:{self.paragraph_index[row]}"
+
+    def doc_id(self, row: int) -> str:
+        return str(self.doc_ids[self.docs[row]])
+
+    def key(self, row: int) -> str:
+        """The matching key of an earlier entry, read from its paragraphs file the first time it is needed."""
+        if row not in self._keys:
+            if self._fetch is None:
+                raise LookupError("this index cannot read earlier paragraphs")
+            (key,) = self._fetch(int(self.files[row]), [(self.doc_id(row), int(self.paragraph_index[row]))])
+            self._keys[row] = key
+        return self._keys[row]
+
+
+@dataclass(slots=True)
+class SeenIndex:
+    """First occurrences so far: exact keys, MinHash bands and whole-document contents."""
+
+    frozen: Frozen = field(default_factory=lambda: Frozen([], None))
+    entries: list[Entry] = field(default_factory=list)
+    exact: dict[int, int] = field(default_factory=dict)
+    bands: list[dict[int, int]] = field(default_factory=lambda: [{} for _ in range(BANDS)])
+    contents: dict[str, str] = field(default_factory=dict)
+    doc_entries: dict[str, int] = field(default_factory=dict)
+    written: int = 0
+
+    def find_exact(self, key_hash: int) -> int | None:
+        """The number of the first entry with this key, if any."""
+        row = self.frozen.exact.first(key_hash)
+        return row if row is not None else self.exact.get(key_hash)
+
+    def candidates(self, signature: Signatures) -> list[int]:
+        """Entries sharing at least one band key with a signature: the first entry of each such bucket."""
+        found = set()
+        for band, value in enumerate(band_keys(signature.reshape(1, -1))[0].tolist()):
+            row = self.frozen.bands[band].first(value)
+            if row is None:
+                row = self.bands[band].get(value)
+            if row is not None:
+                found.add(row)
+        return sorted(found)
+
+    def add(self, entry: Entry) -> int:
+        seq = self.frozen.size + len(self.entries)
+        self.entries.append(entry)
+        if self.frozen.exact.first(entry.key_hash) is None:
+            self.exact.setdefault(entry.key_hash, seq)
+        if entry.signature is not None:
+            for band, value in enumerate(band_keys(entry.signature.reshape(1, -1))[0].tolist()):
+                if self.frozen.bands[band].first(value) is None:
+                    self.bands[band].setdefault(value, seq)
+        self.doc_entries[entry.doc_id] = self.doc_entries.get(entry.doc_id, 0) + 1
+        return seq
+
+    def entry_count(self, doc_id: str) -> int:
+        """How many first occurrences a document brought."""
+        return self.frozen.doc_entries.get(doc_id, 0) + self.doc_entries.get(doc_id, 0)
+
+    def paragraph_id(self, seq: int) -> str:
+        return self.frozen.paragraph_id(seq) if seq < self.frozen.size else self._entry(seq).paragraph_id
+
+    def doc_id(self, seq: int) -> str:
+        return self.frozen.doc_id(seq) if seq < self.frozen.size else self._entry(seq).doc_id
+
+    def key(self, seq: int) -> str:
+        return self.frozen.key(seq) if seq < self.frozen.size else self._entry(seq).key
+
+    def key_length(self, seq: int) -> int:
+        return int(self.frozen.key_length[seq]) if seq < self.frozen.size else len(self._entry(seq).key)
+
+    def signature(self, seq: int) -> Signatures | None:
+        if seq < self.frozen.size:
+            row: Signatures = self.frozen.signatures[seq]
+            return row
+        return self._entry(seq).signature
+
+    def unwritten(self) -> pa.Table:
+        """Entries added since the last call, as rows of an index file."""
+        start, self.written = self.written, len(self.entries)
+        return _index_table(self.frozen.size + start, self.entries[start:])
+
+    def _entry(self, seq: int) -> Entry:
+        return self.entries[seq - self.frozen.size]
+
+
+class _SortedLookup:
+    """`value -> lowest row` over a frozen array, by binary search; rows where `keep` is false are left out."""
+
+    def __init__(
+        self, values: npt.NDArray[np.uint64] | npt.NDArray[np.uint32], keep: npt.NDArray[np.bool_] | None = None
+    ):
+        rows = np.arange(len(values), dtype=np.int64) if keep is None else np.flatnonzero(keep)
+        order = np.argsort(values[rows], kind="stable")
+        self.values = values[rows][order]
+        self.rows = rows[order]
+
+    def first(self, value: int) -> int | None:
+        at = int(np.searchsorted(self.values, value))
+        if at < len(self.values) and int(self.values[at]) == value:
+            return int(self.rows[at])
+        return None
+
+
+def _doc_ordinals(column: pa.ChunkedArray, order: npt.NDArray[np.intp]) -> tuple[list[str], npt.NDArray[np.int32]]:
+    """Distinct doc ids and each row's position among them."""
+    array = column.cast(pa.string()).combine_chunks().dictionary_encode()
+    return array.dictionary.to_pylist(), array.indices.to_numpy(zero_copy_only=False).astype(np.int32)[order]
+
+
+def _signature_matrix(column: pa.ChunkedArray) -> Signatures:
+    if not len(column):
+        return np.zeros((0, SIGNATURE_BYTES), dtype=np.uint8)
+    array = column.fill_null(b"\0" * SIGNATURE_BYTES).combine_chunks()
+    data = np.frombuffer(array.buffers()[1], dtype=np.uint8)
+    start = array.offset * SIGNATURE_BYTES
+    return data[start : start + len(array) * SIGNATURE_BYTES].reshape(-1, SIGNATURE_BYTES)
+
+
+def _index_table(first_seq: int, entries: Sequence[Entry]) -> pa.Table:
+    signatures = [e.signature.tobytes() if e.signature is not None else None for e in entries]
+    return pa.table(
+        {
+            "seq": pa.array(range(first_seq, first_seq + len(entries)), pa.int64()),
+            "doc_id": pa.array([e.doc_id for e in entries], pa.string()).dictionary_encode(),
+            "paragraph_index": pa.array([e.paragraph_index for e in entries], pa.int32()),
+            "key_hash": pa.array([e.key_hash for e in entries], pa.uint64()),
+            "key_length": pa.array([len(e.key) for e in entries], pa.int32()),
+            "signature": pa.array(signatures, pa.binary(SIGNATURE_BYTES)),
+        },
+        schema=INDEX_SCHEMA,
+    )
