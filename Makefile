@@ -48,6 +48,7 @@ test: lint
 
 bench: setup
 	$(BIN)/python tests/bench/bench_parsers.py
+	$(BIN)/python tests/bench/bench_pdf.py
 	$(BIN)/python tests/bench/bench_flow.py
 
 clean:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import itertools
 import math
 import re
-import statistics
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -16,7 +15,7 @@ from reportflow.parsers.pdf_page import Line, PageLayout
 from reportflow.parsers.word_xml import table_text
 from reportflow.schemas import Block
 
-MARGIN_ZONE = 0.12
+MARGIN_ZONE = 0.16
 RUNNING_MIN_SHARE = 0.4
 FOOTNOTE_SIZE_RATIO = 0.85
 HEADING_SIZE_RATIO = 1.15
@@ -72,22 +71,23 @@ def _margin_lines(page: PageLayout) -> Iterator[tuple[str, Line]]:
             yield "bottom", line
 
 
-def _running_key(zone: str, line: Line) -> tuple[str, str]:
-    return zone, re.sub(r"\d+", "#", line.text.casefold())
+def _running_key(zone: str, line: Line) -> tuple[str, str, int]:
+    """Numbers aside; the size keeps a first page's title apart from the same words as a running header."""
+    return zone, re.sub(r"\d+", "#", line.text.casefold()), round(line.size)
 
 
-def _running_keys(pages: Sequence[PageLayout]) -> set[tuple[str, str]]:
+def _running_keys(pages: Sequence[PageLayout]) -> set[tuple[str, str, int]]:
     """Margin lines that repeat, numbers aside, on a good share of the pages."""
     if len(pages) < 3:
         return set()
-    counts: Counter[tuple[str, str]] = Counter()
+    counts: Counter[tuple[str, str, int]] = Counter()
     for page in pages:
         counts.update({_running_key(zone, line) for zone, line in _margin_lines(page)})
     least = max(2, math.ceil(RUNNING_MIN_SHARE * len(pages)))
     return {key for key, count in counts.items() if count >= least}
 
 
-def _is_running(line: Line, page: PageLayout, running: set[tuple[str, str]]) -> bool:
+def _is_running(line: Line, page: PageLayout, running: set[tuple[str, str, int]]) -> bool:
     for zone, candidate in _margin_lines(page):
         if candidate is line:
             return _PAGE_NUMBER.fullmatch(line.text) is not None or _running_key(zone, line) in running
@@ -160,12 +160,13 @@ def _assemble(
 
 
 def _typical_gaps(flow: list[tuple[int, Line]]) -> dict[int, float]:
+    """Per page, the gap between lines inside a paragraph: a low percentile, as short notes are mostly gaps."""
     by_page: dict[int, list[float]] = {}
     for (page_a, a), (page_b, b) in itertools.pairwise(flow):
         gap = b.top - a.bottom
         if page_a == page_b and gap > -1 and abs(a.size - b.size) < 0.5:
             by_page.setdefault(page_a, []).append(gap)
-    return {page: statistics.median(gaps) for page, gaps in by_page.items()}
+    return {page: sorted(gaps)[len(gaps) // 10] for page, gaps in by_page.items()}
 
 
 def _is_justified(flow: list[tuple[int, Line]]) -> bool:

@@ -20,7 +20,8 @@ from reportflow.parsers.text import normalize_text
 
 SEGMENT_GAP_EM = 1.5
 GUTTER_EM = 1.0
-JOIN_WITHOUT_SPACE_EM = 0.12
+# A gap wider than this share of the font size is a space, whether or not the PDF has a space character.
+WORD_GAP_EM = 0.15
 SUPERSCRIPT_RATIO = 0.8
 MIN_TEXT_CHARS = 30
 IMAGE_COVER_FOR_OCR = 0.3
@@ -63,7 +64,7 @@ class PageLayout:
 
 def read_page(page: Any, number: int) -> PageLayout:
     """Lines and tables of one pdfplumber page, in reading order."""
-    words = page.extract_words(extra_attrs=["size", "fontname"])
+    words = _upright(page.extract_words(extra_attrs=["size", "fontname"], x_tolerance_ratio=WORD_GAP_EM))
     images = [(i["x0"], i["top"], i["x1"], i["bottom"]) for i in page.images]
     layout = PageLayout(number, float(page.width), float(page.height), [], images)
     if _needs_ocr(words, images, layout):
@@ -73,6 +74,12 @@ def read_page(page: Any, number: int) -> PageLayout:
     words = [w for w in words if not any(_inside(w, t.x0, t.top, t.x1, t.bottom) for t in tables)]
     layout.lines = xy_order([*build_lines(words), *tables])
     return layout
+
+
+def _upright(words: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rotated words (margin stamps such as arXiv's) are left out unless they are most of the page."""
+    upright = [w for w in words if w["upright"]]
+    return upright if len(upright) * 2 >= len(words) else words
 
 
 def _needs_ocr(words: Sequence[dict[str, Any]], images: list[tuple[float, ...]], layout: PageLayout) -> bool:
@@ -163,7 +170,7 @@ def _line(words: list[dict[str, Any]]) -> Line | None:
             else:
                 markers.append(word["text"])
             continue
-        spaced.append(i > 0 and word["x0"] - words[i - 1]["x1"] > JOIN_WITHOUT_SPACE_EM * size)
+        spaced.append(i > 0 and word["x0"] - words[i - 1]["x1"] > WORD_GAP_EM * size)
         body.append(word)
     if not body:
         return None
