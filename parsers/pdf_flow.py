@@ -20,8 +20,10 @@ RUNNING_MIN_SHARE = 0.4
 FOOTNOTE_SIZE_RATIO = 0.85
 HEADING_SIZE_RATIO = 1.15
 INDENT_EM = 0.8
+CENTER_MARGIN_EM = 1.5
 SHORT_LINE_EM = 1.5
 PARAGRAPH_GAP_EM = 0.35
+DEFAULT_LINE_GAP_EM = 0.5
 
 _PAGE_NUMBER = re.compile(
     r"(?:trang|page|p\.)?\s*[-–—]?\s*\d{1,4}\s*[-–—]?(?:\s*(?:/|of|trên)\s*\d{1,4})?", re.IGNORECASE
@@ -30,6 +32,7 @@ _HYPHENATED = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]{2}-$")
 _LOWER_START = re.compile(r"^[a-zß-öø-ÿ]")
 _CODE_HYPHEN = re.compile(r"(?:^|\s|/)[A-ZĐ0-9]+-$")
 _CODE_START = re.compile(r"^[A-ZĐ0-9]")
+_SENTENCE_END = re.compile(r"[.!?:;…][\"'”’)]*$")
 
 
 @dataclass(slots=True)
@@ -160,13 +163,16 @@ def _assemble(
 
 
 def _typical_gaps(flow: list[tuple[int, Line]]) -> dict[int, float]:
-    """Per page, the gap between lines inside a paragraph: a low percentile, as short notes are mostly gaps."""
+    """Per page, the gap between lines inside a paragraph: a low percentile, as short notes are mostly gaps.
+
+    With fewer than three samples there is no telling, and the page gets no entry.
+    """
     by_page: dict[int, list[float]] = {}
     for (page_a, a), (page_b, b) in itertools.pairwise(flow):
         gap = b.top - a.bottom
         if page_a == page_b and gap > -1 and abs(a.size - b.size) < 0.5:
             by_page.setdefault(page_a, []).append(gap)
-    return {page: sorted(gaps)[len(gaps) // 10] for page, gaps in by_page.items()}
+    return {page: sorted(gaps)[len(gaps) // 10] for page, gaps in by_page.items() if len(gaps) >= 3}
 
 
 def _is_justified(flow: list[tuple[int, Line]]) -> bool:
@@ -184,7 +190,8 @@ def _continues(paragraph: _Paragraph, line: Line, page: int, gaps: dict[int, flo
     same_flow = page == paragraph.last_page and line.top > prev.top
     if not same_flow or line.column != prev.column:
         return _continues_after_break(prev, line)
-    if line.top - prev.bottom > gaps.get(page, 0.0) + PARAGRAPH_GAP_EM * line.size:
+    typical = gaps.get(page, DEFAULT_LINE_GAP_EM * line.size)
+    if line.top - prev.bottom > typical + PARAGRAPH_GAP_EM * line.size:
         return False
     if _is_centered(line) and (_is_centered(prev) or not _is_short(prev)):
         return True
@@ -194,9 +201,13 @@ def _continues(paragraph: _Paragraph, line: Line, page: int, gaps: dict[int, flo
 
 
 def _continues_after_break(prev: Line, line: Line) -> bool:
-    """Across a page or column break: the previous line ran to the margin and the next is no new start."""
-    indented = line.x0 > line.column[0] + INDENT_EM * line.size
-    return not indented and (not _is_short(prev) or _LOWER_START.match(line.text) is not None)
+    """Across a page or column break: the previous line ran to the margin without ending a sentence,
+    and the next one is not indented; a next line in lower case continues whatever came before."""
+    if line.x0 > line.column[0] + INDENT_EM * line.size:
+        return False
+    if _LOWER_START.match(line.text):
+        return True
+    return not _is_short(prev) and not _SENTENCE_END.search(prev.text)
 
 
 def _is_short(line: Line) -> bool:
@@ -205,7 +216,8 @@ def _is_short(line: Line) -> bool:
 
 def _is_centered(line: Line) -> bool:
     left, right = line.column
-    return line.x0 > left + line.size and abs(line.center - (left + right) / 2) < 0.04 * (right - left)
+    margins = line.x0 - left, right - line.x1
+    return min(margins) > CENTER_MARGIN_EM * line.size and abs(margins[0] - margins[1]) < 0.08 * (right - left)
 
 
 def _close(

@@ -23,6 +23,7 @@ GUTTER_EM = 1.0
 # A gap wider than this share of the font size is a space, whether or not the PDF has a space character.
 WORD_GAP_EM = 0.15
 SUPERSCRIPT_RATIO = 0.8
+ROW_OVERLAP = 0.5
 MIN_TEXT_CHARS = 30
 IMAGE_COVER_FOR_OCR = 0.3
 MAX_RULE_WIDTH = 2.0
@@ -131,8 +132,8 @@ def build_lines(words: Sequence[dict[str, Any]]) -> list[Line]:
     rows: list[list[dict[str, Any]]] = []
     top = bottom = 0.0
     for word in sorted(words, key=lambda w: (w["bottom"], w["x0"])):
-        middle = (word["top"] + word["bottom"]) / 2
-        if rows and top <= middle <= bottom + 0.1:
+        overlap = min(bottom, word["bottom"]) - max(top, word["top"])
+        if rows and overlap >= ROW_OVERLAP * min(bottom - top, word["bottom"] - word["top"]):
             rows[-1].append(word)
             top, bottom = min(top, word["top"]), max(bottom, word["bottom"])
         else:

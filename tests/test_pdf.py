@@ -1,0 +1,131 @@
+"""The PDF parser on PDFs drawn in code: paragraphs, page breaks, columns, tables, footnotes."""
+
+from __future__ import annotations
+
+import pytest
+from reportlab.pdfgen.canvas import Canvas
+
+from reportflow.parsers import parse_document
+from reportflow.parsers.pdf import parse_pdf
+from reportflow.schemas import CorruptFileError, ReportflowError
+from tests import pdf_builder as pdf
+from tests.pdf_builder import LEFT
+
+FIRST = [
+    "The committee met on the fifth of May to review the progress of the regional",
+    "programme, the budget of the coming year and the staffing of the new offices",
+    "that opened in the spring in three provinces of the northern region of the",
+]
+SECOND = [
+    "country, where the demand for public services had grown faster than planned.",
+]
+NEXT = ["    A second paragraph starts with an indent and ends on this short line."]
+
+
+def _texts(data: bytes) -> list[tuple[str, str, int | None]]:
+    return [(b.kind, b.text, b.page_number) for b in parse_pdf(data).blocks]
+
+
+def test_paragraph_across_page_break_is_whole_and_running_lines_are_dropped() -> None:
+    def page_one(c: Canvas) -> None:
+        pdf.running(c, 1, 3)
+        pdf.text(c, LEFT, 100, "Regional Programme Review", 16, "Helvetica-Bold")
+        pdf.lines(c, LEFT, 700, FIRST)
+
+    def page_two(c: Canvas) -> None:
+        pdf.running(c, 2, 3)
+        top = pdf.lines(c, LEFT, 100, SECOND)
+        pdf.lines(c, LEFT, top + 10, NEXT)
+
+    def page_three(c: Canvas) -> None:
+        pdf.running(c, 3, 3)
+        pdf.lines(c, LEFT, 100, ["The meeting closed at noon."])
+
+    blocks = _texts(pdf.build(page_one, page_two, page_three))
+    assert blocks == [
+        ("heading", "Regional Programme Review", 1),
+        ("body", " ".join(FIRST + SECOND), 1),
+        ("body", NEXT[0].strip(), 2),
+        ("body", "The meeting closed at noon.", 3),
+    ]
+
+
+def test_two_columns_are_read_one_after_the_other() -> None:
+    left = ["alpha one alpha one alpha", "alpha two alpha two alpha", "alpha three alpha three."]
+    right = ["Beta one beta one beta one", "beta two beta two beta two", "beta three beta three."]
+
+    def page(c: Canvas) -> None:
+        pdf.lines(c, LEFT, 100, left)
+        pdf.lines(c, 320, 100, right)
+
+    assert [text for _, text, _ in _texts(pdf.build(page))] == [" ".join(left), " ".join(right)]
+
+
+def test_hyphenated_latin_word_and_broken_code_are_joined() -> None:
+    rows = ["the inter-", "national cooperation under Decision 12/QD-", "UBND was reviewed."]
+    assert _texts(pdf.build(lambda c: pdf.lines(c, LEFT, 100, rows)))[0][1] == (
+        "the international cooperation under Decision 12/QD-UBND was reviewed."
+    )
+
+
+def test_ruled_table_is_one_block_and_its_words_are_not_body_text() -> None:
+    def page(c: Canvas) -> None:
+        pdf.text(c, LEFT, 80, "Results by province:")
+        pdf.grid(c, LEFT, 110, [["Province", "Cases"], ["Lam Dong", "124"], ["Dak Nong", "98"]])
+        pdf.text(c, LEFT, 200, "All figures are provisional.")
+
+    assert _texts(pdf.build(page)) == [
+        ("body", "Results by province:", 1),
+        ("table", "Province | Cases || Lam Dong | 124 || Dak Nong | 98", 1),
+        ("body", "All figures are provisional.", 1),
+    ]
+
+
+def test_footnote_marker_is_not_glued_and_note_follows_its_paragraph() -> None:
+    def page(c: Canvas) -> None:
+        right = pdf.text(c, LEFT, 100, "Reforms were carried out in all provinces")
+        right = pdf.text(c, right + 0.5, 97, "1", 7)
+        pdf.text(c, right + 0.5, 100, ". Work goes on.")
+        pdf.text(c, LEFT, 130, "The next paragraph has no note.")
+        pdf.text(c, LEFT, 760, "1", 6)
+        pdf.text(c, LEFT + 5, 762, "Thirty-two provinces reported by December.", 8)
+
+    assert _texts(pdf.build(page)) == [
+        ("body", "Reforms were carried out in all provinces. Work goes on.", 1),
+        ("footnote", "Thirty-two provinces reported by December.", 1),
+        ("body", "The next paragraph has no note.", 1),
+    ]
+
+
+def test_a_page_with_little_text_and_a_big_image_is_left_for_ocr(tmp_path: object) -> None:
+    from PIL import Image
+
+    image = Image.new("L", (600, 800), 200)
+    path = f"{tmp_path}/scan.png"
+    image.save(path)
+
+    def scanned(c: Canvas) -> None:
+        c.drawImage(path, 0, 0, width=pdf.WIDTH, height=pdf.HEIGHT)
+        pdf.text(c, LEFT, 40, "Signed", 8)
+
+    def typed(c: Canvas) -> None:
+        pdf.lines(c, LEFT, 100, FIRST)
+
+    document = parse_pdf(pdf.build(scanned, typed))
+    assert document.ocr_pages == (1,)
+    assert document.page_count == 2
+    assert [b.page_number for b in document.blocks] == [2]
+
+
+def test_truncated_pdf_is_read_or_rejected_as_corrupt() -> None:
+    data = pdf.build(lambda c: pdf.lines(c, LEFT, 100, FIRST))
+    try:
+        parse_document(data[: len(data) // 2])
+    except ReportflowError as e:
+        assert isinstance(e, CorruptFileError) or e.error_type in ("no_text", "ocr_required")
+
+
+@pytest.mark.parametrize("garbage", [b"%PDF-1.7\n", b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF"])
+def test_broken_pdf_is_corrupt(garbage: bytes) -> None:
+    with pytest.raises(CorruptFileError):
+        parse_document(garbage)
