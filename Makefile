@@ -49,7 +49,9 @@ test: lint
 bench: setup
 	$(BIN)/python tests/bench/bench_parsers.py
 	$(BIN)/python tests/bench/bench_pdf.py
+	$(BIN)/python tests/bench/bench_pdf_memory.py
 	$(BIN)/python tests/bench/bench_flow.py
+	$(BIN)/python tests/bench/bench_dedup.py
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache .mypy_cache .ruff_cache *.egg-info
