@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# System packages the pipeline needs; later formats (OCR, .doc) add theirs here.
-APT_PACKAGES := python3-venv ca-certificates
+# System packages: Tesseract's Vietnamese, English and orientation data (OCR through tesserocr), and
+# LibreOffice Writer without a GUI (legacy .doc conversion).
+APT_PACKAGES := python3-venv ca-certificates tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng tesseract-ocr-osd \
+	libreoffice-writer-nogui
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO := .demo
 
