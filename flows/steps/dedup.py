@@ -22,17 +22,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
+import numpy as np
 from rapidfuzz.distance import Levenshtein
 
-from reportflow.flows.steps.dedup_index import Entry, SeenIndex
-from reportflow.flows.steps.minhash import Signatures, agreement, signatures
+from reportflow.flows.steps.dedup_index import Entry, Lookup, SeenIndex
+from reportflow.flows.steps.minhash import SIGNATURE_BYTES, Signatures, agreement, signatures
 from reportflow.schemas import ParagraphRecord, ParsedDocument
 
 # Vietnamese tone marks; old and new placement (hoà/hòa) differ only in which vowel carries them.
 _TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
 _TONE = "[\u0300\u0301\u0303\u0309\u0323]"
 _ONE_TONE_ON = re.compile(rf"({_TONE})([^\s\u0300\u0301\u0303\u0309\u0323]+)")
-_TWO_TONES = re.compile(rf"{_TONE}\S*{_TONE}")
+_TWO_TONES = re.compile(rf"\S*{_TONE}\S*{_TONE}\S*")
 _DIGITS = re.compile(r"\d+")
 DEFAULT_THRESHOLD = 0.9
 
@@ -67,12 +68,11 @@ def dedup_key(text: str) -> str:
     """The matching key: case, punctuation, spacing and tone-mark placement folded."""
     decomposed = unicodedata.normalize("NFD", text.casefold())
     words = " ".join(decomposed.translate(_punctuation_to_space()).split())
-    if _TWO_TONES.search(words):
-        return " ".join(_fold_tone_placement(word) for word in words.split(" "))
-    return _ONE_TONE_ON.sub(r"\2\1", words)
+    return _ONE_TONE_ON.sub(r"\2\1", _TWO_TONES.sub(_fold_tone_placement, words))
 
 
-def _fold_tone_placement(word: str) -> str:
+def _fold_tone_placement(match: re.Match[str]) -> str:
+    word = match.group()
     tones = "".join(sorted(c for c in word if c in _TONE_MARKS))
     return "".join(c for c in word if c not in _TONE_MARKS) + tones
 
@@ -122,14 +122,19 @@ def flag_document(
 ) -> FlaggedDocument:
     """Paragraph records of one document with duplicates flagged; the index learns its first occurrences."""
     keys = [dedup_key(block.text) for block in document.blocks]
-    sigs = _signatures(keys, settings)
+    hashes = [_key_hash(key) for key in keys]
+    long = [i for i, key in enumerate(keys) if len(key) >= settings.min_length]
+    sigs = signatures([keys[i] for i in long]) if long else np.zeros((0, SIGNATURE_BYTES), dtype=np.uint8)
+    sig_rows = dict(zip(long, range(len(long)), strict=True))
+    lookup = index.lookup([int(h[:16], 16) for h in hashes], sigs)
     records, targets = [], []
-    for i, (block, key) in enumerate(zip(document.blocks, keys, strict=True)):
-        hashed = _key_hash(key)
-        match = _find(index, key, int(hashed[:16], 16), sigs.get(i), settings)
+    for i, (block, key, hashed) in enumerate(zip(document.blocks, keys, hashes, strict=True)):
+        row = sig_rows.get(i)
+        sig = sigs[row] if row is not None else None
+        match = _find(index, lookup, i, (key, int(hashed[:16], 16)), row, sig, settings)
         duplicate = match is not None and match.same_numbers
         if match is None or not match.same_numbers:
-            index.add(Entry(doc_id, i, int(hashed[:16], 16), key, sigs.get(i)))
+            index.add(Entry(doc_id, i, int(hashed[:16], 16), key, sig), lookup, i, row)
         earlier = index.paragraph_id(match.seq) if match else None
         scope = None
         if duplicate and match:
@@ -162,23 +167,24 @@ def flag_document(
     return FlaggedDocument(records, content, None if copy_of == doc_id else copy_of)
 
 
-def _signatures(keys: list[str], settings: DedupSettings) -> dict[int, Signatures]:
-    long = [i for i, key in enumerate(keys) if len(key) >= settings.min_length]
-    if not long:
-        return {}
-    rows = signatures([keys[i] for i in long])
-    return dict(zip(long, rows, strict=True))
-
-
-def _find(index: SeenIndex, key: str, key_hash: int, sig: Signatures | None, settings: DedupSettings) -> _Match | None:
+def _find(
+    index: SeenIndex,
+    lookup: Lookup,
+    paragraph: int,
+    keyed: tuple[str, int],
+    row: int | None,
+    sig: Signatures | None,
+    settings: DedupSettings,
+) -> _Match | None:
     """The earlier paragraph this one repeats: an exact repeat, else the best verified near copy."""
-    exact = index.find_exact(key_hash)
+    key, key_hash = keyed
+    exact = index.find_exact(lookup, paragraph, key_hash)
     if exact is not None:
         return _Match(exact, 1.0, True)
-    if sig is None:
+    if row is None or sig is None:
         return None
     best: _Match | None = None
-    for seq in index.candidates(sig):
+    for seq in index.candidates(lookup, row):
         match = _verify(index, seq, key, sig, settings)
         if match and (best is None or (match.same_numbers, match.similarity) > (best.same_numbers, best.similarity)):
             best = match

@@ -98,30 +98,40 @@ class SeenIndex:
     doc_entries: dict[str, int] = field(default_factory=dict)
     written: int = 0
 
-    def find_exact(self, key_hash: int) -> int | None:
-        """The number of the first entry with this key, if any."""
-        row = self.frozen.exact.first(key_hash)
-        return row if row is not None else self.exact.get(key_hash)
+    def lookup(self, key_hashes: Sequence[int], signatures: Signatures) -> Lookup:
+        """What earlier batches hold for a document's paragraphs, looked up for all of them at once."""
+        hashes = np.array(key_hashes, dtype=np.uint64)
+        bands = band_keys(signatures) if len(signatures) else np.zeros((0, BANDS), dtype=np.uint32)
+        band_rows = [self.frozen.bands[j].first_many(bands[:, j]) for j in range(BANDS)]
+        return Lookup(
+            self.frozen.exact.first_many(hashes).tolist(),
+            bands.tolist(),
+            np.stack(band_rows, axis=1).tolist() if len(bands) else [],
+        )
 
-    def candidates(self, signature: Signatures) -> list[int]:
+    def find_exact(self, lookup: Lookup, paragraph: int, key_hash: int) -> int | None:
+        """The number of the first entry with this key, if any."""
+        row = lookup.exact[paragraph]
+        return row if row >= 0 else self.exact.get(key_hash)
+
+    def candidates(self, lookup: Lookup, row: int) -> list[int]:
         """Entries sharing at least one band key with a signature: the first entry of each such bucket."""
         found = set()
-        for band, value in enumerate(band_keys(signature.reshape(1, -1))[0].tolist()):
-            row = self.frozen.bands[band].first(value)
-            if row is None:
-                row = self.bands[band].get(value)
-            if row is not None:
-                found.add(row)
+        for band, (value, frozen) in enumerate(zip(lookup.bands[row], lookup.band_rows[row], strict=True)):
+            earlier = frozen if frozen >= 0 else self.bands[band].get(value)
+            if earlier is not None:
+                found.add(earlier)
         return sorted(found)
 
-    def add(self, entry: Entry) -> int:
+    def add(self, entry: Entry, lookup: Lookup, paragraph: int, row: int | None) -> int:
+        """Learn a first occurrence; `row` is its signature's row in the lookup, None without one."""
         seq = self.frozen.size + len(self.entries)
         self.entries.append(entry)
-        if self.frozen.exact.first(entry.key_hash) is None:
+        if lookup.exact[paragraph] < 0:
             self.exact.setdefault(entry.key_hash, seq)
-        if entry.signature is not None:
-            for band, value in enumerate(band_keys(entry.signature.reshape(1, -1))[0].tolist()):
-                if self.frozen.bands[band].first(value) is None:
+        if row is not None:
+            for band, (value, frozen) in enumerate(zip(lookup.bands[row], lookup.band_rows[row], strict=True)):
+                if frozen < 0:
                     self.bands[band].setdefault(value, seq)
         self.doc_entries[entry.doc_id] = self.doc_entries.get(entry.doc_id, 0) + 1
         return seq
@@ -157,6 +167,15 @@ class SeenIndex:
         return self.entries[seq - self.frozen.size]
 
 
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """A document's paragraphs against earlier batches: first entry per exact key and per band key, -1 for none."""
+
+    exact: list[int]
+    bands: list[list[int]]
+    band_rows: list[list[int]]
+
+
 class _SortedLookup:
     """`value -> lowest row` over a frozen array, by binary search; rows where `keep` is false are left out."""
 
@@ -166,13 +185,13 @@ class _SortedLookup:
         rows = np.arange(len(values), dtype=np.int64) if keep is None else np.flatnonzero(keep)
         order = np.argsort(values[rows], kind="stable")
         self.values = values[rows][order]
-        self.rows = rows[order]
+        self.rows = rows[order].astype(np.int32)
 
-    def first(self, value: int) -> int | None:
-        at = int(np.searchsorted(self.values, value))
-        if at < len(self.values) and int(self.values[at]) == value:
-            return int(self.rows[at])
-        return None
+    def first_many(self, values: npt.NDArray[np.uint64] | npt.NDArray[np.uint32]) -> npt.NDArray[np.int64]:
+        if not len(self.values):
+            return np.full(len(values), -1, dtype=np.int64)
+        at = np.minimum(np.searchsorted(self.values, values), len(self.values) - 1)
+        return np.where(self.values[at] == values, self.rows[at], -1)
 
 
 def _doc_ordinals(column: pa.ChunkedArray, order: npt.NDArray[np.intp]) -> tuple[list[str], npt.NDArray[np.int32]]:
