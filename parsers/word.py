@@ -19,6 +19,7 @@ from docx.text.paragraph import Paragraph
 from lxml import etree
 
 from reportflow.parsers.text import normalize_text
+from reportflow.parsers.word_legacy import decode_legacy_text
 from reportflow.parsers.word_xml import (
     footnote_ids,
     footnote_texts,
@@ -43,7 +44,9 @@ _W_P = qn("w:p")
 def parse_docx(data: bytes) -> ParsedDocument:
     """Blocks of a Word document; page headers, footers, comments and text boxes are not body text."""
     document = _open(data)
-    notes = footnote_texts(_footnotes_root(document))
+    footnotes = _footnotes_root(document)
+    decode_legacy_text([document.element.body, footnotes], document.styles.element)
+    notes = footnote_texts(footnotes)
     blocks = tuple(_blocks(document, notes))
     if not blocks:
         raise NoTextError("The Word document holds no text.")
