@@ -4,55 +4,97 @@ from __future__ import annotations
 
 import io
 import logging
+import math
 from collections.abc import Iterator
 
 import pdfplumber
+import pypdfium2 as pdfium
 from pdfminer.pdfdocument import PDFPasswordIncorrect
 from pdfplumber.page import Page
 from pdfplumber.pdf import PDF
 from pdfplumber.utils.exceptions import PdfminerException
+from PIL import Image
 
+from reportflow.parsers.ocr import RENDER_DPI, OcrSettings, ocr_page
 from reportflow.parsers.pdf_flow import page_blocks
 from reportflow.parsers.pdf_page import PageLayout, read_page
-from reportflow.schemas import CorruptFileError, EncryptedError, NoTextError, OcrRequiredError, ParsedDocument
+from reportflow.schemas import CorruptFileError, EncryptedError, NoTextError, ParsedDocument
 
 log = logging.getLogger(__name__)
 
 # pdfminer keeps every object it has parsed; reopening the file now and then bounds memory on long PDFs.
 PAGES_PER_OPEN = 50
+MAX_RENDER_PIXELS = 40_000_000
 
 
-def parse_pdf(data: bytes) -> ParsedDocument:
-    """Blocks of a PDF's text layer; pages without a usable one are listed in `ocr_pages`."""
-    pages = list(_read_pages(data))
+def parse_pdf(data: bytes, settings: OcrSettings | None = None) -> ParsedDocument:
+    """Blocks of a PDF: its text layer where one is usable, OCR of the rendered page where not."""
+    settings = settings or OcrSettings()
+    pages = list(_read_pages(data, settings))
     ocr_pages = tuple(page.number for page in pages if page.needs_ocr)
-    blocks = tuple(page_blocks([page for page in pages if not page.needs_ocr]))
+    blocks = tuple(page_blocks(pages))
     if not blocks:
-        if ocr_pages:
-            raise OcrRequiredError(
-                f"No usable text layer on {len(ocr_pages)} scanned page(s); OCR is not available yet."
-            )
-        raise NoTextError("The PDF holds no text.")
-    if ocr_pages:
-        log.warning("pages %s have no usable text layer and were left out (OCR is not available yet)", ocr_pages)
+        raise NoTextError("The PDF holds no text, and OCR found none.")
     return ParsedDocument(
         source_format="pdf",
-        extraction="text_layer",
+        extraction=_extraction(len(ocr_pages), len([p for p in pages if p.lines])),
         blocks=blocks,
         page_count=len(pages),
-        has_style_cues=True,
+        has_style_cues=not ocr_pages,
         ocr_pages=ocr_pages,
     )
 
 
-def _read_pages(data: bytes) -> Iterator[PageLayout]:
+def _extraction(ocr_pages: int, pages_with_text: int) -> str:
+    if not ocr_pages:
+        return "text_layer"
+    return "ocr" if ocr_pages >= pages_with_text else "mixed"
+
+
+def _read_pages(data: bytes, settings: OcrSettings) -> Iterator[PageLayout]:
     start, count = 0, None
     while count is None or start < count:
         with _open(data) as pdf:
             count = len(pdf.pages)
+            rendered = _Renderer(data)
             for index in range(start, min(start + PAGES_PER_OPEN, count)):
-                yield _read_one(pdf.pages[index], index + 1)
+                layout = _read_one(pdf.pages[index], index + 1)
+                if layout.needs_ocr:
+                    layout = _ocr(rendered, index, settings)
+                yield layout
+            rendered.close()
         start += PAGES_PER_OPEN
+
+
+def _ocr(renderer: _Renderer, index: int, settings: OcrSettings) -> PageLayout:
+    image, dpi = renderer.render(index)
+    layout = ocr_page(image, dpi, index + 1, settings)
+    layout.needs_ocr = True
+    return layout
+
+
+class _Renderer:
+    """Pages rendered to grayscale images with pdfium, opened only when a page needs OCR."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self._document: pdfium.PdfDocument | None = None
+
+    def render(self, index: int) -> tuple[Image.Image, float]:
+        if self._document is None:
+            self._document = pdfium.PdfDocument(self._data)
+        page = self._document[index]
+        try:
+            width, height = page.get_size()
+            scale = min(RENDER_DPI / 72, math.sqrt(MAX_RENDER_PIXELS / max(width * height, 1.0)))
+            image = page.render(scale=scale, grayscale=True).to_pil()
+        finally:
+            page.close()
+        return image, scale * 72
+
+    def close(self) -> None:
+        if self._document is not None:
+            self._document.close()
 
 
 def _open(data: bytes) -> PDF:

@@ -32,6 +32,7 @@ _HYPHENATED = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]{2}-$")
 _LOWER_START = re.compile(r"^[a-zß-öø-ÿ]")
 _CODE_HYPHEN = re.compile(r"(?:^|\s|/)[A-ZĐ0-9]+-$")
 _CODE_START = re.compile(r"^[A-ZĐ0-9]")
+_LIST_ITEM = re.compile(r"^(?:[•●○■□▪◦®*+–—-]|\d{1,2}[.)]|[a-zđ][.)])\s")
 _SENTENCE_END = re.compile(r"[.!?:;…][\"'”’)]*$")
 
 
@@ -163,7 +164,7 @@ def _assemble(
 
 
 def _typical_gaps(flow: list[tuple[int, Line]]) -> dict[int, float]:
-    """Per page, the gap between lines inside a paragraph: a low percentile, as short notes are mostly gaps.
+    """Per page, the gap between lines inside a paragraph: the lower quartile, as short notes are mostly gaps.
 
     With fewer than three samples there is no telling, and the page gets no entry.
     """
@@ -172,7 +173,7 @@ def _typical_gaps(flow: list[tuple[int, Line]]) -> dict[int, float]:
         gap = b.top - a.bottom
         if page_a == page_b and gap > -1 and abs(a.size - b.size) < 0.5:
             by_page.setdefault(page_a, []).append(gap)
-    return {page: sorted(gaps)[len(gaps) // 10] for page, gaps in by_page.items() if len(gaps) >= 3}
+    return {page: sorted(gaps)[len(gaps) // 4] for page, gaps in by_page.items() if len(gaps) >= 3}
 
 
 def _is_justified(flow: list[tuple[int, Line]]) -> bool:
@@ -185,7 +186,7 @@ def _continues(paragraph: _Paragraph, line: Line, page: int, gaps: dict[int, flo
     prev = paragraph.lines[-1]
     if prev.table_rows is not None or line.table_rows is not None:
         return False
-    if abs(prev.size - line.size) > 1.0:
+    if abs(prev.size - line.size) > 1.0 or _LIST_ITEM.match(line.text):
         return False
     same_flow = page == paragraph.last_page and line.top > prev.top
     if not same_flow or line.column != prev.column:
@@ -195,9 +196,15 @@ def _continues(paragraph: _Paragraph, line: Line, page: int, gaps: dict[int, flo
         return False
     if _is_centered(line) and (_is_centered(prev) or not _is_short(prev)):
         return True
-    if line.x0 > min(x.x0 for x in paragraph.lines) + INDENT_EM * line.size:
+    if line.x0 > min(x.x0 for x in paragraph.lines) + INDENT_EM * line.size and not _hangs(paragraph, line):
         return False
     return not (justified and _is_short(prev))
+
+
+def _hangs(paragraph: _Paragraph, line: Line) -> bool:
+    """A list item's wrapped lines are indented under its text, past the bullet or number."""
+    first = paragraph.lines[0]
+    return _LIST_ITEM.match(first.text) is not None and all(x.x0 >= first.x0 for x in paragraph.lines)
 
 
 def _continues_after_break(prev: Line, line: Line) -> bool:
@@ -238,6 +245,7 @@ def _close(
             bold=first.bold,
             italic=first.italic,
             after_picture=_below_picture(first, images.get(paragraph.page, [])),
+            ocr_confidence=_confidence(paragraph.lines),
         )
     yield from _release_notes(paragraph, pending)
 
@@ -250,6 +258,13 @@ def _release_notes(paragraph: _Paragraph, pending: list[tuple[int, str | None, s
         if cited or page < paragraph.page:
             pending.remove(note)
             yield Block(text, kind="footnote", page_number=page)
+
+
+def _confidence(lines: list[Line]) -> float | None:
+    """Mean OCR confidence of a block's lines, weighted by their length; None for a text layer."""
+    scored = [(line.confidence, len(line.text)) for line in lines if line.confidence is not None]
+    total = sum(weight for _, weight in scored)
+    return sum(c * w for c, w in scored) / total if total else None
 
 
 def _alignment(lines: list[Line]) -> str | None:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pdfplumber.utils import obj_to_edges
+from pdfplumber.utils.geometry import obj_to_edges
 
 from reportflow.parsers.text import normalize_text
 
@@ -26,6 +26,7 @@ SUPERSCRIPT_RATIO = 0.8
 ROW_OVERLAP = 0.5
 MIN_TEXT_CHARS = 30
 IMAGE_COVER_FOR_OCR = 0.3
+SCAN_COVER = 0.85
 MAX_RULE_WIDTH = 2.0
 
 _MARKER = re.compile(r"^(\d{1,3}|\*{1,3}|[a-z])$")
@@ -47,6 +48,7 @@ class Line:
     leading_marker: str | None = None
     table_rows: list[list[str]] | None = None
     column: tuple[float, float] = (0.0, 0.0)
+    confidence: float | None = None
 
     @property
     def center(self) -> float:
@@ -83,13 +85,24 @@ def _upright(words: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return upright if len(upright) * 2 >= len(words) else words
 
 
-def _needs_ocr(words: Sequence[dict[str, Any]], images: list[tuple[float, ...]], layout: PageLayout) -> bool:
-    text_chars = sum(len(w["text"]) for w in words)
-    if text_chars >= MIN_TEXT_CHARS:
-        return False
+def _needs_ocr(words: Sequence[dict[str, Any]], images: Sequence[tuple[float, ...]], layout: PageLayout) -> bool:
+    """A page that is a scan: one image over (nearly) all of it, or images and next to no text.
+
+    A text layer over a full-page scan is an earlier OCR's (or a signature stamp's), and is read again.
+    """
     page_area = layout.width * layout.height or 1.0
-    covered = sum(max(0.0, (x1 - x0) * (y1 - y0)) for x0, y0, x1, y1 in images)
-    return covered / page_area >= IMAGE_COVER_FOR_OCR
+    covered = max((_clipped_area(box, layout) for box in images), default=0.0) / page_area
+    if covered >= SCAN_COVER:
+        return True
+    text_chars = sum(len(w["text"]) for w in words)
+    return text_chars < MIN_TEXT_CHARS and covered >= IMAGE_COVER_FOR_OCR
+
+
+def _clipped_area(box: tuple[float, ...], layout: PageLayout) -> float:
+    x0, top, x1, bottom = box
+    width = min(x1, layout.width) - max(x0, 0.0)
+    height = min(bottom, layout.height) - max(top, 0.0)
+    return max(0.0, width) * max(0.0, height)
 
 
 def _ruling_edges(page: Any) -> dict[str, list[dict[str, Any]]]:
@@ -124,7 +137,7 @@ def _tables(page: Any) -> list[Line]:
 
 def _inside(word: dict[str, Any], x0: float, top: float, x1: float, bottom: float) -> bool:
     cx, cy = (word["x0"] + word["x1"]) / 2, (word["top"] + word["bottom"]) / 2
-    return x0 <= cx <= x1 and top <= cy <= bottom
+    return bool(x0 <= cx <= x1 and top <= cy <= bottom)
 
 
 def build_lines(words: Sequence[dict[str, Any]]) -> list[Line]:

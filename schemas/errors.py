@@ -43,7 +43,7 @@ class EncryptedError(ReportflowError):
     error_type = "encrypted"
 
 
-class OcrRequiredError(ReportflowError):
-    """The file's pages are images and need OCR, which is not available."""
+class OcrFailedError(ReportflowError):
+    """The OCR engine could not read the file, or is not installed."""
 
-    error_type = "ocr_required"
+    error_type = "ocr_failed"

@@ -71,7 +71,7 @@ def test_every_pdf_is_parsed_or_rejected_clearly(relative: str) -> None:
     try:
         doc = _parsed("public", *relative.split("/"))
     except ReportflowError as e:
-        assert e.error_type in {"encrypted", "corrupt", "ocr_required", "no_text", "empty_file"}
+        assert e.error_type in {"encrypted", "corrupt", "no_text", "empty_file"}
         assert str(e).endswith(".")
         return
     assert doc.blocks
@@ -99,8 +99,6 @@ def test_page_numbers_are_not_body_text(relative: str) -> None:
         ("public/unstructured/password.pdf", "encrypted"),
         ("public/pdfplumber/password-example.pdf", "encrypted"),
         ("public/ocrmypdf/invalid.pdf", "corrupt"),
-        ("public/vn-ocr-local-vbhc/575 UB.signed_20250510_124908.pdf", "ocr_required"),
-        ("seed/seed_scan.pdf", "ocr_required"),
     ],
 )
 def test_rejections(relative: str, error_type: str) -> None:

@@ -97,7 +97,7 @@ def test_footnote_marker_is_not_glued_and_note_follows_its_paragraph() -> None:
     ]
 
 
-def test_a_page_with_little_text_and_a_big_image_is_left_for_ocr(tmp_path: object) -> None:
+def test_a_page_with_little_text_and_a_big_image_goes_to_ocr(tmp_path: object) -> None:
     from PIL import Image
 
     image = Image.new("L", (600, 800), 200)
@@ -112,9 +112,11 @@ def test_a_page_with_little_text_and_a_big_image_is_left_for_ocr(tmp_path: objec
         pdf.lines(c, LEFT, 100, FIRST)
 
     document = parse_pdf(pdf.build(scanned, typed))
-    assert document.ocr_pages == (1,)
-    assert document.page_count == 2
-    assert [b.page_number for b in document.blocks] == [2]
+    assert (document.ocr_pages, document.page_count, document.extraction) == ((1,), 2, "mixed")
+    assert [(b.page_number, b.text, b.ocr_confidence is not None) for b in document.blocks] == [
+        (1, "Signed", True),
+        (2, " ".join(FIRST), False),
+    ]
 
 
 def test_truncated_pdf_is_read_or_rejected_as_corrupt() -> None:
@@ -122,7 +124,7 @@ def test_truncated_pdf_is_read_or_rejected_as_corrupt() -> None:
     try:
         parse_document(data[: len(data) // 2])
     except ReportflowError as e:
-        assert isinstance(e, CorruptFileError) or e.error_type in ("no_text", "ocr_required")
+        assert isinstance(e, CorruptFileError) or e.error_type == "no_text"
 
 
 @pytest.mark.parametrize("garbage", [b"%PDF-1.7\n", b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF"])

@@ -1,0 +1,187 @@
+"""Tesseract through tesserocr, in-process: the one module that talks to the OCR engine.
+
+One engine per thread, its models loaded once; a page image in, positioned lines out
+(in PDF points, so that the PDF layout step can read them like a text layer).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import statistics
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+# Tesseract's OpenMP threads fight each other when pages already run in parallel.
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+import tesserocr
+from PIL import Image
+
+from reportflow.parsers.pdf_page import SEGMENT_GAP_EM, Line, PageLayout, xy_order
+from reportflow.parsers.text import normalize_text
+from reportflow.schemas import OcrFailedError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LANGUAGES = "vie+eng"
+RENDER_DPI = 300
+MIN_DPI = 200
+LOW_CONFIDENCE = 60.0
+ORIENTATION_MIN_CONFIDENCE = 1.5
+POINTS_PER_INCH = 72.0
+# A text line's box spans ascenders, descenders and Vietnamese tone marks: about 1.15 times the font size.
+LINE_BOX_PER_EM = 1.15
+ASCENT_EM, DESCENT_EM = 0.95, 0.25
+SIZE_TOLERANCE = 0.35
+_NOISE = re.compile(r"[_|~`'‘’.,:;-]{1,3}")
+
+_local = threading.local()
+
+
+@dataclass(frozen=True, slots=True)
+class OcrSettings:
+    languages: str = DEFAULT_LANGUAGES
+    tessdata: str | None = None
+
+
+def tessdata_dir(settings: OcrSettings) -> str:
+    """Where the language data lives: the setting, TESSDATA_PREFIX, or Debian's folder."""
+    candidates = [settings.tessdata, os.environ.get("TESSDATA_PREFIX")]
+    candidates += [str(p) for p in sorted(Path("/usr/share/tesseract-ocr").glob("*/tessdata"), reverse=True)]
+    candidates += ["/usr/share/tessdata", "/usr/local/share/tessdata"]
+    for folder in candidates:
+        if folder and (Path(folder) / "eng.traineddata").is_file():
+            return folder
+    raise OcrFailedError("No Tesseract language data found (install tesseract-ocr and tesseract-ocr-vie).")
+
+
+def _engine(settings: OcrSettings) -> tesserocr.PyTessBaseAPI:
+    engines: dict[OcrSettings, tesserocr.PyTessBaseAPI] = _local.__dict__.setdefault("engines", {})
+    if settings not in engines:
+        folder = tessdata_dir(settings)
+        _check_languages(folder, settings.languages)
+        engines[settings] = tesserocr.PyTessBaseAPI(path=folder, lang=settings.languages, psm=tesserocr.PSM.AUTO)
+    return engines[settings]
+
+
+def _check_languages(folder: str, languages: str) -> None:
+    missing = [lang for lang in languages.split("+") if not (Path(folder) / f"{lang}.traineddata").is_file()]
+    if missing:
+        packages = " ".join(f"tesseract-ocr-{lang}" for lang in missing)
+        raise OcrFailedError(f"Tesseract has no language data for {'+'.join(missing)} (install {packages}).")
+
+
+def ocr_page(image: Image.Image, dpi: float, number: int, settings: OcrSettings) -> PageLayout:
+    """Lines of one page image in reading order, the page turned upright first when it lies on its side."""
+    image = _prepared(image, dpi)
+    dpi = max(dpi, MIN_DPI)
+    lines = _recognize(image, dpi, settings)
+    if _mean_confidence(lines) < LOW_CONFIDENCE:
+        turned = _upright(image, settings)
+        if turned is not None:
+            retry = _recognize(turned, dpi, settings)
+            if _mean_confidence(retry) > _mean_confidence(lines):
+                image, lines = turned, retry
+    scale = POINTS_PER_INCH / dpi
+    return PageLayout(number, image.width * scale, image.height * scale, xy_order(_uniform_sizes(lines)), [])
+
+
+def _prepared(image: Image.Image, dpi: float) -> Image.Image:
+    """Grayscale, and scaled up to about 200 dpi when the scan is coarser."""
+    gray = image.convert("L")
+    if dpi < MIN_DPI:
+        factor = MIN_DPI / dpi
+        gray = gray.resize((round(gray.width * factor), round(gray.height * factor)), Image.Resampling.LANCZOS)
+    return gray
+
+
+def _recognize(image: Image.Image, dpi: float, settings: OcrSettings) -> list[Line]:
+    api = _engine(settings)
+    api.SetImage(image)
+    api.SetSourceResolution(round(dpi))
+    if not api.Recognize():
+        raise OcrFailedError("Tesseract could not recognise the page.")
+    rows: list[tuple[float, list[tuple[str, tuple[int, int, int, int], float]]]] = []
+    for word in tesserocr.iterate_level(api.GetIterator(), tesserocr.RIL.WORD):
+        text, box = word.GetUTF8Text(tesserocr.RIL.WORD) or "", word.BoundingBox(tesserocr.RIL.WORD)
+        if word.IsAtBeginningOf(tesserocr.RIL.TEXTLINE) or not rows:
+            rows.append((_baseline(word, box), []))
+        if box and text.strip() and not _NOISE.fullmatch(text.strip()):
+            rows[-1][1].append((text.strip(), box, word.Confidence(tesserocr.RIL.WORD)))
+    scale = POINTS_PER_INCH / dpi
+    return [_line(piece, baseline, scale) for baseline, words in rows for piece in _pieces(words)]
+
+
+def _pieces(
+    words: list[tuple[str, tuple[int, int, int, int], float]],
+) -> list[list[tuple[str, tuple[int, int, int, int], float]]]:
+    """A recognised line split where the gap between words is too wide to be a space (side-by-side columns)."""
+    if not words:
+        return []
+    height = max(box[3] for _, box, _ in words) - min(box[1] for _, box, _ in words)
+    widest = SEGMENT_GAP_EM * height / LINE_BOX_PER_EM
+    pieces = [[words[0]]]
+    for word in words[1:]:
+        if word[1][0] - pieces[-1][-1][1][2] > widest:
+            pieces.append([word])
+        else:
+            pieces[-1].append(word)
+    return pieces
+
+
+def _baseline(word: tesserocr.PyResultIterator, box: tuple[int, int, int, int] | None) -> float:
+    found = word.Baseline(tesserocr.RIL.TEXTLINE)
+    if found:
+        (_, y0), (_, y1) = found
+        return float(y0 + y1) / 2
+    return float(box[3]) if box else 0.0
+
+
+def _line(words: list[tuple[str, tuple[int, int, int, int], float]], baseline: float, scale: float) -> Line:
+    text = normalize_text(" ".join(text for text, _, _ in words))
+    x0, x1 = min(box[0] for _, box, _ in words) * scale, max(box[2] for _, box, _ in words) * scale
+    top, bottom = min(box[1] for _, box, _ in words) * scale, max(box[3] for _, box, _ in words) * scale
+    weights = [len(text) for text, _, _ in words]
+    confidence = sum(conf * w for (_, _, conf), w in zip(words, weights, strict=True)) / sum(weights)
+    line = Line(text, x0, x1, top, bottom, (bottom - top) / LINE_BOX_PER_EM, confidence=confidence)
+    line.markers.append(str(baseline * scale))
+    return line
+
+
+def _upright(image: Image.Image, settings: OcrSettings) -> Image.Image | None:
+    """The image turned by Tesseract's orientation detection, or None when it is not sure."""
+    osd: tesserocr.PyTessBaseAPI = _local.__dict__.get("osd") or tesserocr.PyTessBaseAPI(
+        path=tessdata_dir(settings), lang="osd", psm=tesserocr.PSM.OSD_ONLY
+    )
+    _local.osd = osd
+    osd.SetImage(image)
+    found = osd.DetectOrientationScript()
+    if not found or found.get("orient_conf", 0.0) < ORIENTATION_MIN_CONFIDENCE or not found.get("orient_deg"):
+        return None
+    return image.rotate(found["orient_deg"], expand=True, fillcolor=255)
+
+
+def _mean_confidence(lines: list[Line]) -> float:
+    weights = [len(line.text) for line in lines]
+    if not sum(weights):
+        return 0.0
+    return sum((line.confidence or 0.0) * w for line, w in zip(lines, weights, strict=True)) / sum(weights)
+
+
+def _uniform_sizes(lines: list[Line]) -> list[Line]:
+    """Sizes and vertical extents from the baseline: box heights vary with the letters (and tone marks) in them.
+
+    Lines within a third of the page's usual size get that size.
+    """
+    if not lines:
+        return lines
+    usual = statistics.median(line.size for line in lines)
+    for line in lines:
+        if abs(line.size - usual) <= SIZE_TOLERANCE * usual:
+            line.size = usual
+        baseline = float(line.markers.pop())
+        line.top, line.bottom = baseline - ASCENT_EM * line.size, baseline + DESCENT_EM * line.size
+    return lines
