@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from reportflow.parsers.detect import detect_format
 from reportflow.parsers.image import parse_image
+from reportflow.parsers.legacy_doc import parse_doc
 from reportflow.parsers.pdf import parse_pdf
 from reportflow.parsers.plaintext import parse_text
 from reportflow.parsers.structure import apply_structure
@@ -15,12 +16,12 @@ from reportflow.schemas import ParsedDocument, UnsupportedFormatError
 PARSERS: dict[str, Callable[[bytes], ParsedDocument]] = {
     "txt": parse_text,
     "docx": parse_docx,
+    "doc": parse_doc,
     "pdf": parse_pdf,
     "image": parse_image,
 }
 
 _NOT_YET = {
-    "doc": "Legacy Word .doc files are not read yet.",
     "rtf": "RTF files are not supported.",
     "zip": "A ZIP archive that is no Word document (no word/document.xml).",
     "binary": "Binary data of no supported format.",

@@ -14,11 +14,12 @@ from collections.abc import Iterable
 from docx.oxml.ns import qn
 from lxml import etree
 
-from reportflow.parsers.vn_legacy import decode, detect_encoding, font_encoding, reads_as
+from reportflow.parsers.vn_legacy import TCVN3, decode, detect_encoding, font_encoding, reads_as
 
 DETECTION_SAMPLE_CHARS = 20_000
 
 _W_T = qn("w:t")
+_W_SOFT_HYPHEN = qn("w:softHyphen")
 _W_P = qn("w:p")
 _W_R = qn("w:r")
 _W_VAL = qn("w:val")
@@ -90,11 +91,26 @@ class _StyleFonts:
 
 
 def _decode_by_font(tree: etree._Element, fonts: _StyleFonts) -> None:
-    for node in tree.iter(_W_T):
+    for node in list(tree.iter(_W_T, _W_SOFT_HYPHEN)):
         run = node.getparent()
-        encoding = font_encoding(fonts.run_font(run)) if run is not None and node.text else None
-        if encoding is not None:
-            node.text = decode(str(node.text), *encoding)
+        encoding = font_encoding(fonts.run_font(run)) if run is not None else None
+        if encoding is None:
+            continue
+        if node.tag == _W_SOFT_HYPHEN:
+            node = _soft_hyphen_as_text(node, encoding[0])
+        if node.text:
+            node.text = decode(node.text, *encoding)
+
+
+def _soft_hyphen_as_text(node: etree._Element, encoding: str) -> etree._Element:
+    """TCVN3 writes `ư` as U+00AD, which Word and LibreOffice may store as an optional hyphen."""
+    if encoding != TCVN3:
+        return node
+    text = etree.Element(_W_T)
+    text.text = "\xad"
+    node.addprevious(text)
+    node.getparent().remove(node)  # type: ignore[union-attr]
+    return text
 
 
 def _decode_by_statistics(tree: etree._Element) -> None:

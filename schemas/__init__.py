@@ -1,12 +1,15 @@
 """Record types and Arrow schemas of the output contract (see README)."""
 
 from reportflow.schemas.errors import (
+    ConversionFailedError,
+    ConverterMissingError,
     CorruptFileError,
     EmptyFileError,
     EncryptedError,
     NoTextError,
     OcrFailedError,
     ReportflowError,
+    TimedOutError,
     TooLargeError,
     UnsupportedFormatError,
 )
@@ -24,6 +27,8 @@ from reportflow.schemas.records import (
 __all__ = [
     "SCHEMA_VERSION",
     "Block",
+    "ConversionFailedError",
+    "ConverterMissingError",
     "CorruptFileError",
     "DocumentRecord",
     "EmptyFileError",
@@ -35,6 +40,7 @@ __all__ = [
     "ParsedDocument",
     "ReportflowError",
     "RunRecord",
+    "TimedOutError",
     "TooLargeError",
     "UnsupportedFormatError",
     "arrow_schema",

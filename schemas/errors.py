@@ -47,3 +47,21 @@ class OcrFailedError(ReportflowError):
     """The OCR engine could not read the file, or is not installed."""
 
     error_type = "ocr_failed"
+
+
+class ConverterMissingError(ReportflowError):
+    """The program that converts the file (LibreOffice for .doc) is not installed."""
+
+    error_type = "converter_missing"
+
+
+class ConversionFailedError(ReportflowError):
+    """The external converter could not convert the file."""
+
+    error_type = "conversion_failed"
+
+
+class TimedOutError(ReportflowError):
+    """Reading the file took longer than its time limit."""
+
+    error_type = "timeout"
