@@ -17,6 +17,7 @@ from typing import Any
 from pdfplumber.utils.geometry import obj_to_edges
 
 from reportflow.parsers.text import normalize_text
+from reportflow.parsers.vn_legacy import decode_font_text
 
 SEGMENT_GAP_EM = 1.5
 GUTTER_EM = 1.0
@@ -189,10 +190,9 @@ def _line(words: list[dict[str, Any]]) -> Line | None:
     if not body:
         return None
     fonts = [w["fontname"].lower() for w in body]
+    texts = [decode_font_text(w["text"], w["fontname"]) for w in body]  # TCVN3 / VNI fonts to Unicode
     return Line(
-        text=normalize_text(
-            "".join(f" {w['text']}" if gap else w["text"] for w, gap in zip(body, spaced, strict=True))
-        ),
+        text=normalize_text("".join(f" {t}" if gap else t for t, gap in zip(texts, spaced, strict=True))),
         x0=body[0]["x0"],
         x1=body[-1]["x1"],
         top=min(w["top"] for w in body),

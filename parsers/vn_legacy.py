@@ -85,6 +85,12 @@ def decode(text: str, encoding: str, all_caps: bool = False) -> str:
     return decoded.upper() if all_caps else decoded
 
 
+def decode_font_text(text: str, font: str | None) -> str:
+    """Text drawn in this font as Unicode: decoded when the font is a TCVN3 or VNI one, else as is."""
+    encoding = font_encoding(font)
+    return text if encoding is None else decode(text, *encoding)
+
+
 def encode(text: str, encoding: str) -> str:
     """The inverse of `decode`, for tests; TCVN3 writes upper-case toned letters in lower case (an "H" font's)."""
     text = unicodedata.normalize("NFC", text)
