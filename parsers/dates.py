@@ -10,7 +10,8 @@ _LABEL = (
     r"|ngày|thời\s+gian|posted(?:\s+on)?|published(?:\s+on)?|updated(?:\s+on)?|date)\s*:?\s*)"
 )
 _WEEKDAY = r"(?:(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ\s+nhật)\s*[,-]?\s*)"
-_PLACE = r"(?:[^\W\d_][^\W\d_.\s]*(?:\s+[^\W\d_][^\W\d_.\s]*){0,5}\s*,\s*)"
+# A place before the date: `Hà Nội, `, `TP. Hồ Chí Minh, `, `Bà Rịa - Vũng Tàu, `.
+_PLACE = r"(?:(?:TP|TX|TT)\.\s*)?(?:[^\W\d_][^\W\d_.\s]*(?:(?:\s+|\s*-\s*)[^\W\d_][^\W\d_.\s]*){0,5}\s*,\s*)"
 _TIME = r"(?:\d{1,2}\s*[:h]\s*\d{2}(?::\d{2})?(?:\s*(?:AM|PM|SA|CH))?(?:\s*\(?\s*GMT\s*[+-]\s*\d{1,2}\s*\)?)?)"
 _NUMERIC = r"(?P<d>\d{1,2})\s*[./-]\s*(?P<m>\d{1,2})\s*[./-]\s*(?P<y>\d{4})"
 _ISO = r"(?P<iy>\d{4})-(?P<im>\d{1,2})-(?P<id>\d{1,2})"

@@ -35,3 +35,59 @@ def test_date_lines(line: str, expected: date) -> None:
 )
 def test_not_date_lines(line: str) -> None:
     assert parse_dateline(line) is None
+
+
+# Issue 7: every common Vietnamese form, with and without leading zeros, and the usual prefixes.
+@pytest.mark.parametrize(
+    "line",
+    [
+        "ngày 05 tháng 3 năm 2018",
+        "Ngày 5 tháng 03 năm 2018",
+        "05/3/2018",
+        "5/3/2018",
+        "05/03/2018",
+        "05.03.2018",
+        "5.3.2018",
+        "05-03-2018",
+        "5-3-2018",
+        "Ngày: 05/03/2018",
+        "Ngày:05.03.2018",
+        "Ngày 05/3/2018",
+        "Cập nhật: 05-03-2018",
+        "Cập nhật: 5.3.2018",
+        "Hà Nội, ngày 05 tháng 3 năm 2018",
+        "Hà Nội, ngày 05/03/2018",
+        "Lâm Đồng, ngày 05 tháng 3 năm 2018.",
+        "TP. Hồ Chí Minh, ngày 05 tháng 3 năm 2018",
+        "Tp. Hồ Chí Minh, ngày 5 tháng 3 năm 2018",
+        "Bà Rịa - Vũng Tàu, ngày 05 tháng 3 năm 2018",
+    ],
+)
+def test_vietnamese_date_forms(line: str) -> None:
+    assert parse_dateline(line) == date(2018, 3, 5)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "từ ngày 05/3/2018 đến ngày 10/3/2018",
+        "05/3/2018 - 10/3/2018",
+        "Từ 05/3/2018 đến 10/3/2018",
+        "trong thời gian từ ngày 05 tháng 3 năm 2018 đến ngày 10 tháng 3 năm 2018",
+    ],
+)
+def test_date_ranges_are_no_date_lines(line: str) -> None:
+    assert parse_dateline(line) is None
+
+
+def test_published_date_from_the_header_never_from_a_range_in_the_body() -> None:
+    from reportflow.parsers import parse_document
+    from tests import docx_builder as build
+
+    d = build.new_document()
+    d.add_paragraph("BÁO CÁO TỔNG KẾT")
+    d.add_paragraph("Đoàn kiểm tra làm việc từ ngày 05/3/2018 đến ngày 10/3/2018 tại các đơn vị trong tỉnh.")
+    d.add_paragraph("05/3/2018 - 10/3/2018")
+    assert parse_document(build.save(d)).published_date is None
+    d.paragraphs[0].insert_paragraph_before("Hà Nội, ngày 05 tháng 3 năm 2018")
+    assert parse_document(build.save(d)).published_date == date(2018, 3, 5)
