@@ -52,6 +52,7 @@ bench: setup
 	$(BIN)/python tests/bench/bench_parsers.py
 	$(BIN)/python tests/bench/bench_pdf.py
 	$(BIN)/python tests/bench/bench_pdf_memory.py
+	$(BIN)/python tests/bench/bench_ocr.py
 	$(BIN)/python tests/bench/bench_flow.py
 	$(BIN)/python tests/bench/bench_dedup.py
 

@@ -1,0 +1,129 @@
+"""OCR throughput (1 and 2 worker processes), our overhead beside the plain `tesseract` command on the
+same page images, and character error rates against the corpus's ground truth — all in one run.
+
+Usage: python tests/bench/bench_ocr.py [CORPUS_DIR] [MAX_PAGES]   (defaults ../shared/corpus, 16)
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import json
+import multiprocessing
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pypdfium2 as pdfium
+from PIL import Image
+
+from reportflow.parsers import parse_document
+from reportflow.parsers.ocr import DEFAULT_LANGUAGES, RENDER_DPI, OcrSettings, ocr_page
+
+SCANNED = {"scanned_pdf", "image", "mixed_pdf", "ocr_layer_pdf"}
+
+
+def page_images(corpus: Path, limit: int, folder: Path) -> list[tuple[Path, float]]:
+    """PNG files of the first `limit` scanned pages of the corpus, with their resolution."""
+    with (corpus / "public" / "MANIFEST.tsv").open(encoding="utf-8") as manifest:
+        files = [
+            corpus / "public" / r["path"] for r in csv.DictReader(manifest, delimiter="\t") if r["kind"] in SCANNED
+        ]
+    pages: list[tuple[Path, float]] = []
+    for path in [corpus / "seed" / "seed_scan.pdf", *sorted(files)]:
+        for image, dpi in _render(path):
+            if len(pages) >= limit:
+                return pages
+            target = folder / f"page-{len(pages):03d}.png"
+            image.save(target, dpi=(dpi, dpi))
+            pages.append((target, dpi))
+    return pages
+
+
+def _render(path: Path) -> list[tuple[Image.Image, float]]:
+    if path.suffix.lower() != ".pdf":
+        image = Image.open(path)
+        return [(image.convert("L"), float(image.info.get("dpi", (RENDER_DPI, 0))[0] or RENDER_DPI))]
+    document = pdfium.PdfDocument(path)
+    rendered = [(page.render(scale=RENDER_DPI / 72, grayscale=True).to_pil(), float(RENDER_DPI)) for page in document]
+    document.close()
+    return rendered
+
+
+def _ocr_one(job: tuple[str, float]) -> int:
+    path, dpi = job
+    return len(ocr_page(Image.open(path), dpi, 1, OcrSettings()).lines)
+
+
+def ours(pages: list[tuple[Path, float]], workers: int) -> float:
+    jobs = [(str(path), dpi) for path, dpi in pages]
+    start = time.perf_counter()
+    with multiprocessing.get_context("spawn").Pool(workers) as pool:
+        pool.map(_ocr_one, jobs, chunksize=1)
+    return time.perf_counter() - start
+
+
+def plain_tesseract(pages: list[tuple[Path, float]]) -> float:
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    start = time.perf_counter()
+    for path, _ in pages:
+        subprocess.run(
+            ["tesseract", str(path), "stdout", "-l", DEFAULT_LANGUAGES], capture_output=True, env=env, check=True
+        )
+    return time.perf_counter() - start
+
+
+def cer(got: str, expected: str) -> float:
+    got, expected = " ".join(got.split()), " ".join(expected.split())
+    matcher = difflib.SequenceMatcher(None, got, expected, autojunk=False)
+    edits = sum(max(i2 - i1, j2 - j1) for op, i1, i2, j1, j2 in matcher.get_opcodes() if op != "equal")
+    return edits / max(1, len(expected))
+
+
+def truths(corpus: Path) -> list[tuple[Path, str]]:
+    found = []
+    for name in ("seed_scan.png", "seed_scan.pdf"):
+        blocks = json.loads((corpus / "seed" / f"{name}.truth.json").read_text(encoding="utf-8"))["blocks"]
+        found.append((corpus / "seed" / name, "\n".join(b["text"] for b in blocks)))
+    found.append((corpus / "public/ocrmypdf/linn.pdf", (corpus / "public/ocrmypdf/linn.gt.txt").read_text()))
+    markdown = (corpus / "public/docling/ocr_test.tesseract.full_page.gt.md").read_text(encoding="utf-8")
+    found.append((corpus / "public/docling/ocr_test.pdf", re.sub(r"[#*|`<>!-]+", " ", markdown)))
+    return found
+
+
+def plain_text(path: Path, folder: Path) -> str:
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    texts = []
+    for i, (image, dpi) in enumerate(_render(path)):
+        target = folder / f"truth-{path.stem}-{i}.png"
+        image.save(target, dpi=(dpi, dpi))
+        run = subprocess.run(
+            ["tesseract", str(target), "stdout", "-l", DEFAULT_LANGUAGES], capture_output=True, env=env
+        )
+        texts.append(run.stdout.decode())
+    return "\n".join(texts)
+
+
+def main(corpus: Path, limit: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        pages = page_images(corpus, limit, folder)
+        one, two, cli = ours(pages, 1), ours(pages, 2), plain_tesseract(pages)
+        print(f"{len(pages)} scanned pages at {RENDER_DPI} dpi (page images written once, same for all)")
+        print(f"  ours, 1 worker:   {one:6.1f} s  {len(pages) / one:5.2f} pages/s")
+        print(f"  ours, 2 workers:  {two:6.1f} s  {len(pages) / two:5.2f} pages/s  ({one / two:.2f}x one worker)")
+        print(f"  tesseract CLI:    {cli:6.1f} s  {len(pages) / cli:5.2f} pages/s  (ours/CLI {one / cli:.2f})")
+        print("character error rate against ground truth (whitespace folded): ours | plain tesseract")
+        for path, expected in truths(corpus):
+            got = "\n".join(b.text for b in parse_document(path.read_bytes()).blocks)
+            print(f"  {path.name:40} {cer(got, expected):7.2%} | {cer(plain_text(path, folder), expected):7.2%}")
+
+
+if __name__ == "__main__":
+    arguments = sys.argv[1:]
+    root = Path(arguments[0]) if arguments else Path(__file__).resolve().parents[3] / "shared" / "corpus"
+    main(root, int(arguments[1]) if len(arguments) > 1 else 16)

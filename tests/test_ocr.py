@@ -1,0 +1,90 @@
+"""OCR of scans: the seed scans against their truth, images, and the engine's failures."""
+
+from __future__ import annotations
+
+import difflib
+import io
+from datetime import date
+
+import pytest
+from PIL import Image, ImageDraw
+
+from reportflow.parsers import parse_document
+from reportflow.parsers.image import parse_image
+from reportflow.parsers.ocr import OcrSettings
+from reportflow.schemas import CorruptFileError, OcrFailedError, TooLargeError
+from tests.conftest import corpus_path, load_truth
+
+
+def character_error_rate(got: str, expected: str) -> float:
+    matcher = difflib.SequenceMatcher(None, got, expected, autojunk=False)
+    edits = sum(max(i2 - i1, j2 - j1) for op, i1, i2, j1, j2 in matcher.get_opcodes() if op != "equal")
+    return edits / max(1, len(expected))
+
+
+@pytest.mark.parametrize("name", ["seed_scan.png", "seed_scan.pdf"])
+def test_seed_scans_match_truth(name: str) -> None:
+    truth = load_truth(name)
+    doc = parse_document(corpus_path("seed", name).read_bytes())
+    expected = "\n".join(b["text"] for b in truth["blocks"])
+    got = "\n".join(b.text for b in doc.blocks)
+    assert character_error_rate(got, expected) <= 0.02
+    assert [b.kind for b in doc.blocks] == [b["kind"] for b in truth["blocks"]]
+    assert (doc.title, doc.published_date, doc.author) == (truth["title"], date(2017, 7, 17), truth["author"])
+    assert (doc.source_format, doc.extraction, doc.page_count) == (truth["format"], "ocr", truth["page_count"])
+    assert all(b.ocr_confidence is not None and 50 < b.ocr_confidence <= 100 for b in doc.blocks)
+
+
+def test_vietnamese_scan_gives_its_text_not_just_the_signature_stamp() -> None:
+    doc = parse_document(corpus_path("public", "vn-ocr-local-vbhc", "575 UB.signed_20250510_124908.pdf").read_bytes())
+    text = " ".join(b.text for b in doc.blocks)
+    assert doc.extraction == "ocr"
+    assert "ỦY BAN NHÂN DÂN" in text and "Kính gửi: Sở Tài chính" in text
+    assert len(text) > 1000
+
+
+def test_rotated_pages_are_turned_upright() -> None:
+    doc = parse_document(corpus_path("public", "ocrmypdf", "cardinal.pdf").read_bytes())
+    pages = {b.page_number for b in doc.blocks if "polyphonic" in b.text}
+    assert pages == {1, 2, 3, 4}
+
+
+def _drawn_page(lines: list[str]) -> bytes:
+    image = Image.new("L", (1240, 800), 255)
+    draw = ImageDraw.Draw(image)
+    for i, line in enumerate(lines):
+        draw.text((80, 80 + i * 60), line, fill=0, font_size=36)
+    buffer = io.BytesIO()
+    image.save(buffer, format="TIFF", dpi=(150, 150))
+    return buffer.getvalue()
+
+
+def test_multi_page_tiff_reads_every_page() -> None:
+    first = Image.open(io.BytesIO(_drawn_page(["The first page of the scan."])))
+    second = Image.open(io.BytesIO(_drawn_page(["The second page follows."])))
+    buffer = io.BytesIO()
+    first.save(buffer, format="TIFF", save_all=True, append_images=[second], dpi=(150, 150))
+    doc = parse_document(buffer.getvalue())
+    assert (doc.source_format, doc.extraction, doc.page_count) == ("image", "ocr", 2)
+    assert [(b.page_number, b.text) for b in doc.blocks] == [
+        (1, "The first page of the scan."),
+        (2, "The second page follows."),
+    ]
+
+
+def test_missing_language_data_is_one_clear_error() -> None:
+    with pytest.raises(OcrFailedError, match=r"no language data for xyz \(install tesseract-ocr-xyz\)"):
+        parse_image(_drawn_page(["Text"]), OcrSettings(languages="eng+xyz"))
+
+
+def test_decompression_bomb_is_too_large() -> None:
+    buffer = io.BytesIO()
+    Image.new("1", (20_000, 20_000)).save(buffer, format="PNG")
+    with pytest.raises(TooLargeError):
+        parse_document(buffer.getvalue())
+
+
+def test_truncated_image_is_corrupt() -> None:
+    data = _drawn_page(["Some text"])
+    with pytest.raises(CorruptFileError):
+        parse_image(data[:300])
