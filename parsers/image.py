@@ -39,7 +39,7 @@ def parse_image(data: bytes, settings: OcrSettings | None = None) -> ParsedDocum
 def _pages(data: bytes, settings: OcrSettings) -> Iterator[PageLayout]:
     image = _open(data)
     for number, frame in enumerate(ImageSequence.Iterator(image), start=1):
-        yield ocr_page(frame, _dpi(frame), number, settings)
+        yield ocr_page(frame, scan_dpi(frame), number, settings)
 
 
 def _open(data: bytes) -> Image.Image:
@@ -58,7 +58,7 @@ def _open(data: bytes) -> Image.Image:
         raise CorruptFileError(f"The image could not be decoded: {e}.") from e
 
 
-def _dpi(frame: Image.Image) -> float:
+def scan_dpi(frame: Image.Image) -> float:
     """The scan's resolution; a missing or implausible one is guessed from an A4 page's width."""
     dpi = frame.info.get("dpi", (0, 0))[0] or 0
     if dpi >= TRUSTED_MIN_DPI:

@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 DEFAULT_LANGUAGES = "vie+eng"
 RENDER_DPI = 300
 MIN_DPI = 200
+MAX_UPSCALE = 4.0
 LOW_CONFIDENCE = 60.0
 ORIENTATION_MIN_CONFIDENCE = 1.5
 POINTS_PER_INCH = 72.0
@@ -77,7 +78,7 @@ def _check_languages(folder: str, languages: str) -> None:
 def ocr_page(image: Image.Image, dpi: float, number: int, settings: OcrSettings) -> PageLayout:
     """Lines of one page image in reading order, the page turned upright first when it lies on its side."""
     image = _prepared(image, dpi)
-    dpi = max(dpi, MIN_DPI)
+    dpi = max(dpi, min(MIN_DPI, dpi * MAX_UPSCALE))
     lines = _recognize(image, dpi, settings)
     if _mean_confidence(lines) < LOW_CONFIDENCE:
         turned = _upright(image, settings)
@@ -93,7 +94,7 @@ def _prepared(image: Image.Image, dpi: float) -> Image.Image:
     """Grayscale, and scaled up to about 200 dpi when the scan is coarser."""
     gray = image.convert("L")
     if dpi < MIN_DPI:
-        factor = MIN_DPI / dpi
+        factor = min(MIN_DPI / max(dpi, 1.0), MAX_UPSCALE)
         gray = gray.resize((round(gray.width * factor), round(gray.height * factor)), Image.Resampling.LANCZOS)
     return gray
 

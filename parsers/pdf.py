@@ -56,7 +56,7 @@ def _read_pages(data: bytes, settings: OcrSettings) -> Iterator[PageLayout]:
     while count is None or start < count:
         with _open(data) as pdf:
             count = len(pdf.pages)
-            rendered = _Renderer(data)
+            rendered = PageRenderer(data)
             for index in range(start, min(start + PAGES_PER_OPEN, count)):
                 layout = _read_one(pdf.pages[index], index + 1)
                 if layout.needs_ocr:
@@ -66,14 +66,14 @@ def _read_pages(data: bytes, settings: OcrSettings) -> Iterator[PageLayout]:
         start += PAGES_PER_OPEN
 
 
-def _ocr(renderer: _Renderer, index: int, settings: OcrSettings) -> PageLayout:
+def _ocr(renderer: PageRenderer, index: int, settings: OcrSettings) -> PageLayout:
     image, dpi = renderer.render(index)
     layout = ocr_page(image, dpi, index + 1, settings)
     layout.needs_ocr = True
     return layout
 
 
-class _Renderer:
+class PageRenderer:
     """Pages rendered to grayscale images with pdfium, opened only when a page needs OCR."""
 
     def __init__(self, data: bytes) -> None:

@@ -22,7 +22,9 @@ import pypdfium2 as pdfium
 from PIL import Image
 
 from reportflow.parsers import parse_document
+from reportflow.parsers.image import scan_dpi
 from reportflow.parsers.ocr import DEFAULT_LANGUAGES, RENDER_DPI, OcrSettings, ocr_page
+from reportflow.parsers.pdf import PageRenderer
 
 SCANNED = {"scanned_pdf", "image", "mixed_pdf", "ocr_layer_pdf"}
 
@@ -47,10 +49,10 @@ def page_images(corpus: Path, limit: int, folder: Path) -> list[tuple[Path, floa
 def _render(path: Path) -> list[tuple[Image.Image, float]]:
     if path.suffix.lower() != ".pdf":
         image = Image.open(path)
-        return [(image.convert("L"), float(image.info.get("dpi", (RENDER_DPI, 0))[0] or RENDER_DPI))]
-    document = pdfium.PdfDocument(path)
-    rendered = [(page.render(scale=RENDER_DPI / 72, grayscale=True).to_pil(), float(RENDER_DPI)) for page in document]
-    document.close()
+        return [(image.convert("L"), scan_dpi(image))]
+    renderer = PageRenderer(path.read_bytes())
+    rendered = [renderer.render(index) for index in range(len(pdfium.PdfDocument(path)))]
+    renderer.close()
     return rendered
 
 
