@@ -29,7 +29,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         with _progress_bar(enabled=sys.stderr.isatty() and not args.no_progress):
-            run = ingest(args.source, args.dest, batch_size=args.batch_size, near_threshold=args.near_threshold)
+            run = ingest(
+                args.source,
+                args.dest,
+                batch_size=args.batch_size,
+                near_threshold=args.near_threshold,
+                ocr_languages=args.ocr_languages,
+            )
     except DestinationBusyError as e:
         print(f"reportflow: {e}; try again when it has finished", file=sys.stderr)
         return EXIT_BUSY
@@ -72,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
         default=0.9,
         help="similarity (1 - edits / length of the normalised text) from which a paragraph is a near duplicate (0.9)",
     )
+    run.add_argument("--ocr-languages", default="vie+eng", help="Tesseract languages for scans, joined by + (vie+eng)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
     run.add_argument("-v", "--verbose", action="store_true", help="show Prefect's own log lines")
     return parser

@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from itertools import islice
 
-from prefect import flow, get_run_logger, runtime, task
+from prefect import flow, get_run_logger, runtime, task, unmapped
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
@@ -19,14 +19,16 @@ from reportflow.flows.steps.dedup_index import SeenIndex
 from reportflow.flows.steps.parse import Failed, Parsed, parse_source
 from reportflow.flows.steps.sources import SourceFile, discover, file_digest, local_path
 from reportflow.flows.steps.store import DatasetStore
+from reportflow.parsers import ParseSettings
+from reportflow.parsers.ocr import DEFAULT_LANGUAGES, OcrSettings
 from reportflow.schemas import RunRecord
 
 DEFAULT_BATCH_SIZE = 16
 
 
 @task(cache_policy=NO_CACHE)
-def parse_file(source: SourceFile) -> Parsed | Failed:
-    return parse_source(source)
+def parse_file(source: SourceFile, settings: ParseSettings) -> Parsed | Failed:
+    return parse_source(source, settings)
 
 
 def _write_batch(
@@ -45,10 +47,15 @@ def _write_batch(
 
 @flow(name="reportflow-ingest")
 def ingest(
-    source: str, dest: str, batch_size: int = DEFAULT_BATCH_SIZE, near_threshold: float = DEFAULT_THRESHOLD
+    source: str,
+    dest: str,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    near_threshold: float = DEFAULT_THRESHOLD,
+    ocr_languages: str = DEFAULT_LANGUAGES,
 ) -> RunRecord:
     """Ingest every new file under SOURCE into the Parquet datasets under DEST."""
     settings = DedupSettings(threshold=near_threshold)
+    parse_settings = ParseSettings(ocr=OcrSettings(languages=ocr_languages))
     run = _new_run(source)
     store = DatasetStore(local_path(dest))
     with store.locked():
@@ -59,7 +66,7 @@ def ingest(
         store.begin_run(run)
         index, tally = store.load_index(), Tally()
         for seq, chunk in enumerate(batched(todo, batch_size)):
-            results = [future.result() for future in parse_file.map(chunk)]
+            results = [future.result() for future in parse_file.map(chunk, settings=unmapped(parse_settings))]
             _write_batch(store, results, index, run, seq, tally, settings)
             report_progress(min((seq + 1) * batch_size, len(todo)), len(todo))
         run = _tallied(run, tally, status="completed", finished_at=datetime.now(UTC))

@@ -3,38 +3,52 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
 
 from reportflow.parsers.detect import detect_format
 from reportflow.parsers.image import parse_image
-from reportflow.parsers.legacy_doc import parse_doc
+from reportflow.parsers.legacy_doc import DocSettings, parse_doc
+from reportflow.parsers.ocr import OcrSettings
 from reportflow.parsers.pdf import parse_pdf
 from reportflow.parsers.plaintext import parse_text
 from reportflow.parsers.structure import apply_structure
 from reportflow.parsers.word import parse_docx
 from reportflow.schemas import ParsedDocument, UnsupportedFormatError
 
-PARSERS: dict[str, Callable[[bytes], ParsedDocument]] = {
-    "txt": parse_text,
-    "docx": parse_docx,
-    "doc": parse_doc,
-    "pdf": parse_pdf,
-    "image": parse_image,
-}
-
-_NOT_YET = {
+_NOT_READ = {
     "rtf": "RTF files are not supported.",
     "zip": "A ZIP archive that is no Word document (no word/document.xml).",
     "binary": "Binary data of no supported format.",
 }
 
 
-def parse_document(data: bytes) -> ParsedDocument:
+@dataclass(frozen=True, slots=True)
+class ParseSettings:
+    """What the parsers of external programs need: OCR languages, LibreOffice's time limit."""
+
+    ocr: OcrSettings = field(default_factory=OcrSettings)
+    doc: DocSettings = field(default_factory=DocSettings)
+
+
+def parsers(settings: ParseSettings) -> dict[str, Callable[[bytes], ParsedDocument]]:
+    """The parser of each format that reportflow reads."""
+    return {
+        "txt": parse_text,
+        "docx": parse_docx,
+        "doc": partial(parse_doc, settings=settings.doc),
+        "pdf": partial(parse_pdf, settings=settings.ocr),
+        "image": partial(parse_image, settings=settings.ocr),
+    }
+
+
+def parse_document(data: bytes, settings: ParseSettings | None = None) -> ParsedDocument:
     """Detect the format, parse, and apply the shared structure step."""
     fmt = detect_format(data)
-    parser = PARSERS.get(fmt)
+    parser = parsers(settings or ParseSettings()).get(fmt)
     if parser is None:
-        raise UnsupportedFormatError(_NOT_YET.get(fmt, f"Unsupported format {fmt!r}."))
+        raise UnsupportedFormatError(_NOT_READ.get(fmt, f"Unsupported format {fmt!r}."))
     return apply_structure(parser(data))
 
 
-__all__ = ["PARSERS", "detect_format", "parse_document"]
+__all__ = ["ParseSettings", "detect_format", "parse_document", "parsers"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import difflib
 import io
 from datetime import date
@@ -12,8 +13,8 @@ from PIL import Image, ImageDraw
 from reportflow.parsers import parse_document
 from reportflow.parsers.image import parse_image
 from reportflow.parsers.ocr import OcrSettings
-from reportflow.schemas import CorruptFileError, OcrFailedError, TooLargeError
-from tests.conftest import corpus_path, load_truth
+from reportflow.schemas import CorruptFileError, OcrFailedError, ReportflowError, TooLargeError
+from tests.conftest import CORPUS, corpus_path, load_truth
 
 
 def character_error_rate(got: str, expected: str) -> float:
@@ -47,6 +48,24 @@ def test_rotated_pages_are_turned_upright() -> None:
     doc = parse_document(corpus_path("public", "ocrmypdf", "cardinal.pdf").read_bytes())
     pages = {b.page_number for b in doc.blocks if "polyphonic" in b.text}
     assert pages == {1, 2, 3, 4}
+
+
+def _manifest_images() -> list[str]:
+    if not CORPUS.is_dir():
+        return []
+    with (CORPUS / "public" / "MANIFEST.tsv").open(encoding="utf-8") as manifest:
+        return [row["path"] for row in csv.DictReader(manifest, delimiter="\t") if row["kind"] == "image"]
+
+
+@pytest.mark.parametrize("relative", _manifest_images() or ["*.png"])
+def test_every_image_is_read_or_rejected_clearly(relative: str) -> None:
+    try:
+        doc = parse_document(corpus_path("public", *relative.split("/")).read_bytes())
+    except ReportflowError as e:
+        assert e.error_type in {"corrupt", "too_large", "no_text"}
+        return
+    assert (doc.source_format, doc.extraction) == ("image", "ocr")
+    assert doc.blocks and all(b.ocr_confidence is not None for b in doc.blocks)
 
 
 def _drawn_page(lines: list[str]) -> bytes:

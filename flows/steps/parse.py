@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 
 from reportflow.flows.steps.sources import SourceFile
-from reportflow.parsers import parse_document
+from reportflow.parsers import ParseSettings, parse_document
 from reportflow.schemas import ParsedDocument, ReportflowError
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ class Failed:
     message: str
 
 
-def parse_source(source: SourceFile) -> Parsed | Failed:
+def parse_source(source: SourceFile, settings: ParseSettings | None = None) -> Parsed | Failed:
     """Parse one file; any failure becomes a `Failed` with a stable error type."""
     try:
         data = source.path.read_bytes()
@@ -36,7 +36,7 @@ def parse_source(source: SourceFile) -> Parsed | Failed:
         return Failed(source, None, "unreadable", f"The file could not be read: {e.strerror}.")
     doc_id = hashlib.sha256(data).hexdigest()
     try:
-        return Parsed(source, doc_id, parse_document(data))
+        return Parsed(source, doc_id, parse_document(data, settings))
     except ReportflowError as e:
         return Failed(source, doc_id, e.error_type, str(e))
     except Exception as e:  # a library choking on malformed input must not stop the night

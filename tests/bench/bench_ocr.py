@@ -92,9 +92,16 @@ def truths(corpus: Path) -> list[tuple[Path, str]]:
         blocks = json.loads((corpus / "seed" / f"{name}.truth.json").read_text(encoding="utf-8"))["blocks"]
         found.append((corpus / "seed" / name, "\n".join(b["text"] for b in blocks)))
     found.append((corpus / "public/ocrmypdf/linn.pdf", (corpus / "public/ocrmypdf/linn.gt.txt").read_text()))
-    markdown = (corpus / "public/docling/ocr_test.tesseract.full_page.gt.md").read_text(encoding="utf-8")
-    found.append((corpus / "public/docling/ocr_test.pdf", re.sub(r"[#*|`<>!-]+", " ", markdown)))
+    for name in ("ocr_test", "ocr_test_rotated_90"):
+        markdown = (corpus / f"public/docling/{name}.tesseract.full_page.gt.md").read_text(encoding="utf-8")
+        found.append((corpus / f"public/docling/{name}.pdf", _plain_markdown(markdown)))
+    markdown = (corpus / "public/unstructured/layout-parser-paper-with-table.jpg.gt.md").read_text(encoding="utf-8")
+    found.append((corpus / "public/unstructured/layout-parser-paper-with-table.jpg", _plain_markdown(markdown)))
     return found
+
+
+def _plain_markdown(markdown: str) -> str:
+    return re.sub(r"[#*|`!-]+", " ", re.sub(r"<[^>]+>", " ", markdown))
 
 
 def plain_text(path: Path, folder: Path) -> str:
