@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
@@ -11,6 +12,7 @@ from itertools import islice
 from prefect import flow, get_run_logger, runtime, task, unmapped
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.task_runners import ThreadPoolTaskRunner
 
 from reportflow.flows.progress import report_progress
 from reportflow.flows.steps.assemble import Tally, assemble_batch
@@ -45,7 +47,8 @@ def _write_batch(
     store.update_run(_tallied(run, tally, status="running"))
 
 
-@flow(name="reportflow-ingest")
+# One thread per core: Tesseract releases the GIL while it recognises, and each thread keeps one engine.
+@flow(name="reportflow-ingest", task_runner=ThreadPoolTaskRunner(max_workers=os.cpu_count() or 2))
 def ingest(
     source: str,
     dest: str,
