@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from itertools import islice
+from typing import Any
 
 from prefect import flow, get_run_logger, runtime, task, unmapped
 from prefect.artifacts import create_markdown_artifact
@@ -26,6 +27,8 @@ from reportflow.parsers.ocr import DEFAULT_LANGUAGES, OcrSettings
 from reportflow.schemas import RunRecord
 
 DEFAULT_BATCH_SIZE = 16
+# One thread per core: Tesseract releases the GIL while it recognises, and each thread keeps one engine.
+PARSE_RUNNER: ThreadPoolTaskRunner[Any] = ThreadPoolTaskRunner(max_workers=os.cpu_count() or 2)
 
 
 @task(cache_policy=NO_CACHE)
@@ -47,8 +50,7 @@ def _write_batch(
     store.update_run(_tallied(run, tally, status="running"))
 
 
-# One thread per core: Tesseract releases the GIL while it recognises, and each thread keeps one engine.
-@flow(name="reportflow-ingest", task_runner=ThreadPoolTaskRunner(max_workers=os.cpu_count() or 2))
+@flow(name="reportflow-ingest", task_runner=PARSE_RUNNER)  # type: ignore[arg-type]  # Prefect's own annotation
 def ingest(
     source: str,
     dest: str,
