@@ -76,15 +76,16 @@ def _check_languages(folder: str, languages: str) -> None:
 
 
 def ocr_page(image: Image.Image, dpi: float, number: int, settings: OcrSettings) -> PageLayout:
-    """Lines of one page image in reading order, the page turned upright first when it lies on its side."""
+    """Lines of one page image in reading order; a page read badly or sideways is turned upright and read again."""
     image = _prepared(image, dpi)
     dpi = max(dpi, min(MIN_DPI, dpi * MAX_UPSCALE))
     lines = _recognize(image, dpi, settings)
-    if _mean_confidence(lines) < LOW_CONFIDENCE:
+    if _mean_confidence(lines) < LOW_CONFIDENCE or _mostly_vertical(lines):
         turned = _upright(image, settings)
         if turned is not None:
             retry = _recognize(turned, dpi, settings)
-            if _mean_confidence(retry) > _mean_confidence(lines):
+            upright_now = _mostly_vertical(lines) and not _mostly_vertical(retry)
+            if upright_now or _mean_confidence(retry) > _mean_confidence(lines):
                 image, lines = turned, retry
     scale = POINTS_PER_INCH / dpi
     return PageLayout(number, image.width * scale, image.height * scale, xy_order(_uniform_sizes(lines)), [])
@@ -163,6 +164,11 @@ def _upright(image: Image.Image, settings: OcrSettings) -> Image.Image | None:
     if not found or found.get("orient_conf", 0.0) < ORIENTATION_MIN_CONFIDENCE or not found.get("orient_deg"):
         return None
     return image.rotate(found["orient_deg"], expand=True, fillcolor=255)
+
+
+def _mostly_vertical(lines: list[Line]) -> bool:
+    """Text on a page turned by 90 degrees: Tesseract reads it well, but as columns of tall boxes."""
+    return sum(line.bottom - line.top for line in lines) > sum(line.x1 - line.x0 for line in lines)
 
 
 def _mean_confidence(lines: list[Line]) -> float:
