@@ -9,24 +9,14 @@ from __future__ import annotations
 
 import io
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import docx
+from timing import best_of
 
 from reportflow.parsers import parse_document
 
 REPEATS = 5
-
-
-def best_of(action: Callable[[], object]) -> float:
-    timings = []
-    for _ in range(REPEATS):
-        start = time.perf_counter()
-        action()
-        timings.append(time.perf_counter() - start)
-    return min(timings)
 
 
 def raw_docx(data: bytes) -> object:
@@ -52,7 +42,7 @@ def main(corpus: Path) -> None:
         except Exception as e:  # e.g. Strict OOXML, which python-docx cannot open either
             print(f"{path.name[:60]:60} skipped: {type(e).__name__}")
             continue
-        raw_s, ours_s = best_of(lambda d=data, r=raw: r(d)), best_of(lambda d=data: parse_document(d))
+        raw_s, ours_s = best_of(lambda d=data, r=raw: r(d), REPEATS), best_of(lambda d=data: parse_document(d), REPEATS)
         total_raw, total_ours = total_raw + raw_s, total_ours + ours_s
         print(f"{path.name[:60]:60} {raw_s * 1e3:9.2f} {ours_s * 1e3:9.2f} {ours_s / raw_s:7.2f}")
     print(f"{'all files':60} {total_raw * 1e3:9.2f} {total_ours * 1e3:9.2f} {total_ours / total_raw:7.2f}")

@@ -9,24 +9,14 @@ from __future__ import annotations
 import csv
 import io
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pdfplumber
+from timing import best_of
 
 from reportflow.parsers.pdf import parse_pdf
 
 REPEATS = 3
-
-
-def best_of(action: Callable[[], object]) -> float:
-    timings = []
-    for _ in range(REPEATS):
-        start = time.perf_counter()
-        action()
-        timings.append(time.perf_counter() - start)
-    return min(timings)
 
 
 def extract_words_only(data: bytes) -> int:
@@ -55,8 +45,8 @@ def main(corpus: Path) -> None:
         except Exception as e:
             print(f"{path.name[-58:]:58} skipped: {type(e).__name__}: {e}")
             continue
-        words_s = best_of(lambda d=data: extract_words_only(d))
-        ours_s = best_of(lambda d=data: parse_pdf(d))
+        words_s = best_of(lambda d=data: extract_words_only(d), REPEATS)
+        ours_s = best_of(lambda d=data: parse_pdf(d), REPEATS)
         total_pages, total_words, total_ours = total_pages + pages, total_words + words_s, total_ours + ours_s
         print(f"{path.name[-58:]:58} {pages:5d} {words_s * 1e3:9.1f} {ours_s * 1e3:9.1f} {ours_s / words_s:6.2f}")
     print(
