@@ -50,6 +50,14 @@ def test_rotated_pages_are_turned_upright() -> None:
     assert pages == {1, 2, 3, 4}
 
 
+@pytest.mark.parametrize("name", ["linn.pdf", "skew.pdf"])
+def test_skewed_scan_is_straightened(name: str) -> None:
+    expected = corpus_path("public", "ocrmypdf", "linn.gt.txt").read_text(encoding="utf-8")
+    doc = parse_document(corpus_path("public", "ocrmypdf", name).read_bytes())
+    got = " ".join(" ".join(b.text for b in doc.blocks).split())
+    assert character_error_rate(got, " ".join(expected.split())) <= 0.03
+
+
 def _manifest_images() -> list[str]:
     if not CORPUS.is_dir():
         return []
