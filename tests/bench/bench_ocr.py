@@ -93,7 +93,6 @@ def truths(corpus: Path) -> list[tuple[Path, str]]:
         found.append((corpus / "seed" / name, "\n".join(b["text"] for b in blocks)))
     linn = (corpus / "public/ocrmypdf/linn.gt.txt").read_text()
     found += [(corpus / "public/ocrmypdf" / name, linn) for name in ("linn.pdf", "skew.pdf")]
-    found.append((corpus / "public/ocrmypdf/cardinal.pdf", "\n".join([linn] * 4)))  # linn turned 0/90/180/270
     for name in ("ocr_test", "ocr_test_rotated_90"):
         markdown = (corpus / f"public/docling/{name}.tesseract.full_page.gt.md").read_text(encoding="utf-8")
         found.append((corpus / f"public/docling/{name}.pdf", _plain_markdown(markdown)))
