@@ -34,6 +34,8 @@ MAX_UPSCALE = 4.0
 MAX_SKEW_DEGREES, SKEW_STEP, MIN_SKEW_DEGREES = 5.0, 0.25, 1.0
 SKEW_SAMPLE_WIDTH = 800
 INK_LEVEL = 128
+# Too little ink (a blank or nearly blank page) or a profile barely sharper than level gives no angle to trust.
+MIN_INK_SHARE, CLEARLY_SHARPER = 0.005, 1.2
 LOW_CONFIDENCE = 60.0
 ORIENTATION_MIN_CONFIDENCE = 1.5
 POINTS_PER_INCH = 72.0
@@ -111,17 +113,23 @@ def skew_angle(gray: Image.Image) -> float:
     """The small rotation (degrees) that makes text lines horizontal: the angle whose row profile of ink
     is sharpest, tried on a reduced copy of the page, coarse steps first."""
     small = gray.reduce(max(1, gray.width // SKEW_SAMPLE_WIDTH))
-    ink = Image.fromarray(((np.asarray(small) < INK_LEVEL) * 255).astype(np.uint8))
-    coarse = _sharpest(ink, np.arange(-MAX_SKEW_DEGREES, MAX_SKEW_DEGREES + 0.5, 1.0))
-    return _sharpest(ink, np.arange(coarse - 0.75, coarse + 0.8, SKEW_STEP))
+    dark = np.asarray(small) < INK_LEVEL
+    if dark.mean() < MIN_INK_SHARE:
+        return 0.0
+    ink = Image.fromarray((dark * 255).astype(np.uint8))
+    coarse, _ = _sharpest(ink, np.arange(-MAX_SKEW_DEGREES, MAX_SKEW_DEGREES + 0.5, 1.0))
+    fine, score = _sharpest(ink, np.arange(coarse - 0.75, coarse + 0.8, SKEW_STEP))
+    _, level = _sharpest(ink, np.array([0.0]))
+    return fine if score >= CLEARLY_SHARPER * level else 0.0
 
 
-def _sharpest(ink: Image.Image, angles: np.ndarray) -> float:
+def _sharpest(ink: Image.Image, angles: np.ndarray) -> tuple[float, float]:
     scores = {}
     for angle in angles:
         rows = np.asarray(ink.rotate(float(angle), resample=Image.Resampling.NEAREST), dtype=np.float32).sum(axis=1)
         scores[round(float(angle), 2)] = float(np.var(rows))
-    return max(scores, key=lambda angle: (scores[angle], -abs(angle)))
+    best = max(scores, key=lambda angle: (scores[angle], -abs(angle)))
+    return best, scores[best]
 
 
 def _recognize(image: Image.Image, dpi: float, settings: OcrSettings) -> list[Line]:

@@ -37,7 +37,7 @@ def parse_pdf(data: bytes, settings: OcrSettings | None = None) -> ParsedDocumen
         raise NoTextError("The PDF holds no text, and OCR found none.")
     return ParsedDocument(
         source_format="pdf",
-        extraction=_extraction(len(ocr_pages), len([p for p in pages if p.lines])),
+        extraction=_extraction(pages),
         blocks=blocks,
         page_count=len(pages),
         has_style_cues=not ocr_pages,
@@ -45,10 +45,13 @@ def parse_pdf(data: bytes, settings: OcrSettings | None = None) -> ParsedDocumen
     )
 
 
-def _extraction(ocr_pages: int, pages_with_text: int) -> str:
-    if not ocr_pages:
-        return "text_layer"
-    return "ocr" if ocr_pages >= pages_with_text else "mixed"
+def _extraction(pages: list[PageLayout]) -> str:
+    """`text_layer`, `ocr`, or `mixed` when some pages were read from their text layer and some by OCR."""
+    ocr = any(page.needs_ocr for page in pages)
+    text_layer = any(page.lines and not page.needs_ocr for page in pages)
+    if ocr and text_layer:
+        return "mixed"
+    return "ocr" if ocr else "text_layer"
 
 
 def _read_pages(data: bytes, settings: OcrSettings) -> Iterator[PageLayout]:

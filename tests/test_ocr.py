@@ -12,7 +12,7 @@ from PIL import Image, ImageDraw
 
 from reportflow.parsers import parse_document
 from reportflow.parsers.image import parse_image
-from reportflow.parsers.ocr import OcrSettings
+from reportflow.parsers.ocr import OcrSettings, skew_angle
 from reportflow.schemas import CorruptFileError, OcrFailedError, ReportflowError, TooLargeError
 from tests.conftest import CORPUS, corpus_path, load_truth
 
@@ -115,3 +115,10 @@ def test_truncated_image_is_corrupt() -> None:
     data = _drawn_page(["Some text"])
     with pytest.raises(CorruptFileError):
         parse_image(data[:300])
+
+
+def test_blank_or_sparse_page_gets_no_skew_angle() -> None:
+    assert skew_angle(Image.new("L", (1200, 1600), 200)) == 0.0
+    sparse = Image.new("L", (1200, 1600), 255)
+    ImageDraw.Draw(sparse).text((100, 100), "Signed", fill=0, font_size=20)
+    assert skew_angle(sparse) == 0.0
