@@ -20,7 +20,7 @@ from reportflow.flows.steps.assemble import Tally, assemble_batch
 from reportflow.flows.steps.dedup import DEFAULT_THRESHOLD, DedupSettings
 from reportflow.flows.steps.dedup_index import SeenIndex
 from reportflow.flows.steps.parse import Failed, Parsed, parse_source
-from reportflow.flows.steps.sources import SourceFile, discover, file_digest, local_path
+from reportflow.flows.steps.sources import SourceFile, discover, local_path, select_new
 from reportflow.flows.steps.store import DatasetStore
 from reportflow.parsers import ParseSettings
 from reportflow.parsers.ocr import DEFAULT_LANGUAGES, OcrSettings
@@ -66,7 +66,7 @@ def ingest(
     with store.locked():
         store.recover()
         files = discover(local_path(source), exclude=store.root)
-        todo = list(_new_files(files, store.ingested_doc_ids()))
+        todo, learned = select_new(files, store.ingested_doc_ids(), store.fingerprints())
         run = replace(run, files_seen=len(files), files_skipped=len(files) - len(todo))
         store.begin_run(run)
         index, tally = store.load_index(), Tally()
@@ -75,7 +75,7 @@ def ingest(
             _write_batch(store, results, index, run, seq, tally, settings)
             report_progress(min((seq + 1) * batch_size, len(todo)), len(todo))
         run = _tallied(run, tally, status="completed", finished_at=datetime.now(UTC))
-        store.finish_run(run)
+        store.finish_run(run, learned)
     _publish_summary(run, tally)
     return run
 
@@ -100,20 +100,6 @@ def _new_run(source: str) -> RunRecord:
         errors=0,
         status="running",
     )
-
-
-def _new_files(files: list[SourceFile], known: set[str]) -> Iterator[SourceFile]:
-    """Files whose bytes were never ingested; of byte-identical files only the first."""
-    seen = set(known)
-    for source in files:
-        try:
-            doc_id = file_digest(source.path)
-        except OSError:
-            yield source  # parsing reports why it cannot be read
-            continue
-        if doc_id not in seen:
-            seen.add(doc_id)
-            yield source
 
 
 def _tallied(run: RunRecord, tally: Tally, status: str, finished_at: datetime | None = None) -> RunRecord:

@@ -21,6 +21,7 @@ from reportflow.schemas.records import (
     ParagraphRecord,
     ParsedDocument,
     RunRecord,
+    SeenFileRecord,
     arrow_schema,
 )
 
@@ -40,6 +41,7 @@ __all__ = [
     "ParsedDocument",
     "ReportflowError",
     "RunRecord",
+    "SeenFileRecord",
     "TimedOutError",
     "TooLargeError",
     "UnsupportedFormatError",

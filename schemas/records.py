@@ -123,6 +123,17 @@ class ErrorRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class SeenFileRecord:
+    """A source file whose bytes are ingested, by size and modification time: what lets a re-run skip
+    unchanged files without reading them."""
+
+    source_uri: str = _col(_STR)
+    size_bytes: int = _col(_I64)
+    mtime_ns: int = _col(_I64)
+    doc_id: str = _col(_STR)
+
+
+@dataclass(frozen=True, slots=True)
 class RunRecord:
     run_id: str = _col(_STR)
     started_at: datetime = _col(_TS)

@@ -10,6 +10,7 @@ from datetime import datetime
 from reportflow.flows.steps.dedup import DedupSettings, FlaggedDocument, flag_document
 from reportflow.flows.steps.dedup_index import SeenIndex
 from reportflow.flows.steps.parse import Failed, Parsed
+from reportflow.flows.steps.sources import fingerprint
 from reportflow.flows.steps.store import Batch
 from reportflow.schemas import DocumentRecord, ErrorRecord
 
@@ -42,6 +43,7 @@ def assemble_batch(
         flagged = flag_document(result.doc_id, result.document, index, run_id, settings)
         batch.paragraphs.extend(flagged.paragraphs)
         batch.documents.append(_document_record(result, flagged, run_id, now))
+        batch.files.append(fingerprint(result.source, result.doc_id))
         tally.documents += 1
         tally.paragraphs += len(flagged.paragraphs)
         tally.duplicates += flagged.duplicate_count

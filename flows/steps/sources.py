@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from reportflow.schemas import SeenFileRecord
+
 _CHUNK = 1 << 20
 
 
@@ -20,6 +22,7 @@ class SourceFile:
     uri: str
     path: Path
     size: int
+    mtime_ns: int = 0
 
 
 def local_path(location: str) -> Path:
@@ -55,7 +58,35 @@ def discover(source: Path, exclude: Path | None = None) -> list[SourceFile]:
 
 
 def _source_file(path: Path) -> SourceFile:
-    return SourceFile(uri=str(path), path=path, size=path.stat().st_size)
+    status = path.stat()
+    return SourceFile(uri=str(path), path=path, size=status.st_size, mtime_ns=status.st_mtime_ns)
+
+
+def select_new(
+    files: list[SourceFile], known: set[str], fingerprints: dict[str, SeenFileRecord]
+) -> tuple[list[SourceFile], list[SeenFileRecord]]:
+    """Files whose bytes were never ingested (of byte-identical files only the first), and fingerprints
+    for the skipped files that had none. A file whose size and mtime match its fingerprint is not read."""
+    todo, learned, seen = [], [], set(known)
+    for source in files:
+        cached = fingerprints.get(source.uri)
+        if cached and (cached.size_bytes, cached.mtime_ns) == (source.size, source.mtime_ns) and cached.doc_id in known:
+            continue
+        try:
+            doc_id = file_digest(source.path)
+        except OSError:
+            todo.append(source)  # parsing reports why it cannot be read
+            continue
+        if doc_id in seen:
+            learned.append(fingerprint(source, doc_id))
+        else:
+            seen.add(doc_id)
+            todo.append(source)
+    return todo, learned
+
+
+def fingerprint(source: SourceFile, doc_id: str) -> SeenFileRecord:
+    return SeenFileRecord(source_uri=source.uri, size_bytes=source.size, mtime_ns=source.mtime_ns, doc_id=doc_id)
 
 
 def file_digest(path: Path) -> str:

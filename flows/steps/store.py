@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 
 from reportflow.flows.steps.dedup import dedup_key
 from reportflow.flows.steps.dedup_index import Frozen, SeenIndex
-from reportflow.schemas import DocumentRecord, ErrorRecord, ParagraphRecord, RunRecord
+from reportflow.schemas import DocumentRecord, ErrorRecord, ParagraphRecord, RunRecord, SeenFileRecord
 from reportflow.schemas.records import arrow_schema, to_table
 
 log = logging.getLogger(__name__)
@@ -40,8 +40,10 @@ DATASETS: dict[str, type] = {
     "runs": RunRecord,
 }
 # The dedup index is published with the paragraphs it describes, before the documents that make them visible.
-PUBLISH_ORDER = ("paragraphs", "index", "errors", "documents", "runs")
+PUBLISH_ORDER = ("paragraphs", "index", "errors", "documents", "files", "runs")
 INDEX_DIR = "_reportflow/index"
+# Fingerprints come after the documents they vouch for: lost, they only cost a re-read.
+FILES_DIR = "_reportflow/files"
 _COMMITTED = "COMMITTED"
 
 
@@ -60,6 +62,7 @@ class Batch:
     errors: list[ErrorRecord] = dataclasses.field(default_factory=list)
     runs: list[RunRecord] = dataclasses.field(default_factory=list)
     index: pa.Table | None = None
+    files: list[SeenFileRecord] = dataclasses.field(default_factory=list)
 
 
 class DatasetStore:
@@ -116,6 +119,9 @@ class DatasetStore:
         if batch.index is not None and batch.index.num_rows:
             _write_parquet(batch.index, staged / "index.parquet")
             plan["index"] = f"{INDEX_DIR}/{partition}"
+        if batch.files:
+            _write_parquet(to_table(batch.files, SeenFileRecord), staged / "files.parquet")
+            plan["files"] = f"{FILES_DIR}/{partition}"
         _write_atomic(staged / _COMMITTED, json.dumps(plan).encode())
         _fsync_dir(staged)
         self._publish(staged)
@@ -143,6 +149,14 @@ class DatasetStore:
     def ingested_doc_ids(self) -> set[str]:
         return set(self.read("documents", ["doc_id"]).column("doc_id").to_pylist())
 
+    def fingerprints(self) -> dict[str, SeenFileRecord]:
+        """The newest fingerprint of every source file ingested so far."""
+        found: dict[str, SeenFileRecord] = {}
+        for part in sorted((self.root / FILES_DIR).glob("ingest_date=*/part-*.parquet")):
+            for row in pq.read_table(part, schema=arrow_schema(SeenFileRecord)).to_pylist():
+                found[row["source_uri"]] = SeenFileRecord(**row)
+        return found
+
     def load_index(self) -> SeenIndex:
         """First occurrences from earlier batches, from the index files alone; earlier text is read only on demand."""
         files = sorted((self.root / INDEX_DIR).glob("ingest_date=*/part-*.parquet"))
@@ -162,8 +176,8 @@ class DatasetStore:
     def update_run(self, run: RunRecord) -> None:
         _write_atomic(self._markers / f"{run.run_id}.json", json.dumps(_run_to_json(run)).encode())
 
-    def finish_run(self, run: RunRecord) -> None:
-        self.commit(f"{run.run_id}-run", run.started_at.date(), Batch(runs=[run]))
+    def finish_run(self, run: RunRecord, files: Sequence[SeenFileRecord] = ()) -> None:
+        self.commit(f"{run.run_id}-run", run.started_at.date(), Batch(runs=[run], files=list(files)))
         (self._markers / f"{run.run_id}.json").unlink(missing_ok=True)
 
     def _close_interrupted_runs(self) -> None:

@@ -1,0 +1,60 @@
+"""Re-runs skip unchanged files by size and modification time, without reading them."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from reportflow.flows.steps import sources
+from reportflow.flows.steps.sources import discover, file_digest, fingerprint, select_new
+from reportflow.flows.steps.store import Batch, DatasetStore
+
+
+def _folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Báo cáo A\nNội dung.", encoding="utf-8")
+    (folder / "b.txt").write_text("Báo cáo B\nNội dung khác.", encoding="utf-8")
+    (folder / "c.txt").write_text("Báo cáo A\nNội dung.", encoding="utf-8")  # same bytes as a.txt
+    return folder
+
+
+def _no_reading(path: Path) -> str:
+    raise AssertionError(f"{path} was read although its fingerprint matched")
+
+
+def test_unchanged_files_are_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    files = discover(_folder(tmp_path))
+    known = {file_digest(f.path) for f in files}
+    prints = {f.uri: fingerprint(f, file_digest(f.path)) for f in files}
+    monkeypatch.setattr(sources, "file_digest", _no_reading)
+    assert select_new(files, known, prints) == ([], [])
+
+
+def test_touched_file_is_read_again_and_skipped_when_its_bytes_are_known(tmp_path: Path) -> None:
+    folder = _folder(tmp_path)
+    files = discover(folder)
+    known = {file_digest(f.path) for f in files}
+    prints = {f.uri: fingerprint(f, file_digest(f.path)) for f in files}
+    os.utime(folder / "b.txt", ns=(1, 1))
+    todo, learned = select_new(discover(folder), known, prints)
+    assert todo == []
+    assert [(Path(p.source_uri).name, p.mtime_ns) for p in learned] == [("b.txt", 1)]
+
+
+def test_byte_identical_copies_are_parsed_once(tmp_path: Path) -> None:
+    todo, learned = select_new(discover(_folder(tmp_path)), set(), {})
+    assert [f.path.name for f in todo] == ["a.txt", "b.txt"]
+    assert [Path(p.source_uri).name for p in learned] == ["c.txt"]
+
+
+def test_fingerprints_persist_with_the_batch_and_the_newest_wins(tmp_path: Path) -> None:
+    files = discover(_folder(tmp_path))
+    store = DatasetStore(tmp_path / "out")
+    with store.locked():
+        store.commit("r1-00000", date(2026, 11, 26), Batch(files=[fingerprint(files[0], "old")]))
+        store.commit("r2-00000", date(2026, 11, 27), Batch(files=[fingerprint(files[0], "new")]))
+    assert {uri: p.doc_id for uri, p in store.fingerprints().items()} == {files[0].uri: "new"}
