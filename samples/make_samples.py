@@ -5,11 +5,15 @@ Usage: python samples/make_samples.py OUT_DIR
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
 import docx
+import pypdfium2 as pdfium
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 
 from reportflow.parsers import parse_document
@@ -64,6 +68,25 @@ def main(out: Path) -> None:
     (out / "bi-hong.docx").write_bytes(b"PK\x03\x04 this upload was cut short")
     with zipfile.ZipFile(out / "bang-tinh.xlsx", "w") as spreadsheet:
         spreadsheet.writestr("xl/workbook.xml", "<workbook/>")
+    other_formats(out)
+
+
+def other_formats(out: Path) -> None:
+    """The quarterly report as a legacy .doc and as a PDF (LibreOffice), and that PDF scanned (a PNG)."""
+    program = shutil.which("soffice") or shutil.which("libreoffice")
+    if program is None:
+        print("LibreOffice is missing: no .doc, PDF or scan samples", file=sys.stderr)
+        return
+    source = out / "ket-qua-quy-3.docx"
+    with tempfile.TemporaryDirectory() as profile:
+        for fmt in ("doc", "pdf"):
+            command = [program, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless"]
+            command += ["--convert-to", fmt, "--outdir", str(out), str(source)]
+            subprocess.run(command, check=True, capture_output=True, timeout=120)
+    pdf = pdfium.PdfDocument(out / "ket-qua-quy-3.pdf")
+    scan = pdf[0].render(scale=200 / 72, grayscale=True).to_pil()
+    scan.save(out / "ket-qua-quy-3-ban-scan.png", dpi=(200, 200))
+    pdf.close()
 
 
 if __name__ == "__main__":
