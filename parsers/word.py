@@ -29,9 +29,20 @@ from reportflow.parsers.word_xml import (
     table_rows,
     table_text,
 )
-from reportflow.schemas import Block, CorruptFileError, NoTextError, ParsedDocument, UnsupportedFormatError
+from reportflow.schemas import (
+    Block,
+    CorruptFileError,
+    NoTextError,
+    ParsedDocument,
+    TooLargeError,
+    UnsupportedFormatError,
+)
 
 _STRICT_NAMESPACE = b"http://purl.oclc.org/ooxml/wordprocessingml/main"
+# A real report's document.xml is a few MB; a ZIP bomb's inflates to gigabytes.
+MAX_PART_BYTES = 256 * 1024 * 1024
+MAX_PACKAGE_BYTES = 512 * 1024 * 1024
+_CHUNK = 1 << 20
 _ALIGN = {
     WD_ALIGN_PARAGRAPH.LEFT: "left",
     WD_ALIGN_PARAGRAPH.CENTER: "center",
@@ -54,21 +65,38 @@ def parse_docx(data: bytes) -> ParsedDocument:
 
 
 def _open(data: bytes) -> WordDocument:
-    _reject_strict(data)
+    _check_package(data)
     try:
         return docx.Document(io.BytesIO(data))
     except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError, etree.XMLSyntaxError) as e:
         raise CorruptFileError(f"Not a readable Word document: {e}.") from e
 
 
-def _reject_strict(data: bytes) -> None:
+def _check_package(data: bytes) -> None:
+    """Refuse ZIP bombs and Strict Open XML before python-docx inflates anything (it would hold it all)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            _check_sizes(archive)
             head = archive.open("word/document.xml").read(4096)
-    except (zipfile.BadZipFile, KeyError, OSError) as e:
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError) as e:
         raise CorruptFileError(f"Not a readable Word document: {e}.") from e
     if _STRICT_NAMESPACE in head:
         raise UnsupportedFormatError("Strict Open XML Word documents are not supported yet.")
+
+
+def _check_sizes(archive: zipfile.ZipFile) -> None:
+    """Declared sizes first, then the bytes each part really inflates to, read in chunks and thrown away."""
+    members = archive.infolist()
+    if sum(m.file_size for m in members) > MAX_PACKAGE_BYTES or any(m.file_size > MAX_PART_BYTES for m in members):
+        raise TooLargeError(f"The Word package declares more than {MAX_PART_BYTES:,} bytes in a part when inflated.")
+    total = 0
+    for member in members:
+        with archive.open(member) as part:
+            size = 0
+            while chunk := part.read(_CHUNK):
+                size, total = size + len(chunk), total + len(chunk)
+                if size > MAX_PART_BYTES or total > MAX_PACKAGE_BYTES:
+                    raise TooLargeError(f"A part of the Word package inflates past {MAX_PART_BYTES:,} bytes.")
 
 
 def _footnotes_root(document: WordDocument) -> etree._Element | None:

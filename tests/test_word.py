@@ -1,11 +1,14 @@
 import io
+import zipfile
+from pathlib import Path
 
+import pytest
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
 
 from reportflow.parsers import parse_document
 from reportflow.parsers.word import parse_docx
-from reportflow.schemas import ParsedDocument
+from reportflow.schemas import ParsedDocument, ReportflowError, TooLargeError
 from tests import docx_builder as build
 
 LONG = "Đảng bộ đã lãnh đạo kịp thời cụ thể hóa các kế hoạch, triển khai các nghị quyết của Trung ương. " * 3
@@ -94,3 +97,43 @@ def test_bold_and_italic_come_from_styles_too() -> None:
     d.add_paragraph(LONG)
     doc = parse_document(build.save(d))
     assert doc.title == "BÁO CÁO Kết quả năm 2025"
+
+
+def test_zip_bomb_docx_is_too_large_before_anything_is_inflated(monkeypatch: pytest.MonkeyPatch) -> None:
+    from reportflow.parsers import word
+
+    d = build.new_document()
+    d.add_paragraph("Nội dung")
+    buffer = io.BytesIO(build.save(d))
+    with zipfile.ZipFile(buffer, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("word/media/bomb.bin", b"\0" * (8 * 1024 * 1024))
+    monkeypatch.setattr(word, "MAX_PART_BYTES", 4 * 1024 * 1024)
+    with pytest.raises(TooLargeError):
+        parse_docx(buffer.getvalue())
+    monkeypatch.setattr(word, "MAX_PART_BYTES", 16 * 1024 * 1024)
+    monkeypatch.setattr(word, "MAX_PACKAGE_BYTES", 6 * 1024 * 1024)
+    with pytest.raises(TooLargeError):
+        parse_docx(buffer.getvalue())
+
+
+def test_external_entity_is_never_resolved(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-VALUE", encoding="utf-8")
+    d = build.new_document()
+    d.add_paragraph("Nội dung")
+    source = io.BytesIO(build.save(d))
+    target = io.BytesIO()
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
+        for item in old.infolist():
+            data = old.read(item.filename)
+            if item.filename == "word/document.xml":
+                text = data.decode()
+                doctype = f'<!DOCTYPE w:document [<!ENTITY x SYSTEM "file://{secret}">]>'
+                text = text.replace("?>", "?>" + doctype, 1).replace("Nội dung", "Nội dung &x;")
+                data = text.encode()
+            new.writestr(item, data)
+    try:
+        texts = [b.text for b in parse_docx(target.getvalue()).blocks]
+    except ReportflowError:
+        return
+    assert not any("TOP-SECRET" in t for t in texts)
