@@ -82,19 +82,31 @@ def _check_languages(folder: str, languages: str) -> None:
 
 
 def ocr_page(image: Image.Image, dpi: float, number: int, settings: OcrSettings) -> PageLayout:
-    """Lines of one page image in reading order; a page read badly or sideways is turned upright and read again."""
+    """Lines of one page image in reading order.
+
+    A page Tesseract read sideways (turned by 90 degrees) has its boxes turned upright; a page read
+    badly (upside down) is turned by orientation detection and read again.
+    """
     image = _prepared(image, dpi)
     dpi = max(dpi, min(MIN_DPI, dpi * MAX_UPSCALE))
-    lines = _recognize(image, dpi, settings)
-    if _mean_confidence(lines) < LOW_CONFIDENCE or _mostly_vertical(lines):
-        turned = _upright(image, settings)
-        if turned is not None:
-            retry = _recognize(turned, dpi, settings)
-            upright_now = _mostly_vertical(lines) and not _mostly_vertical(retry)
-            if upright_now or _mean_confidence(retry) > _mean_confidence(lines):
-                image, lines = turned, retry
     scale = POINTS_PER_INCH / dpi
-    return PageLayout(number, image.width * scale, image.height * scale, xy_order(_uniform_sizes(lines)), [])
+    size = (image.width, image.height)
+    rows = _read_words(image, dpi, settings)
+    lines = _lines(rows, scale)
+    sideways = _mostly_vertical([line for line, _ in lines])
+    well_read = _mean_confidence([line for line, _ in lines]) >= LOW_CONFIDENCE
+    degrees = _orientation(image, settings) if sideways or not well_read else 0
+    if sideways and well_read and degrees in (90, 270):
+        rows = [_turned(row, degrees, size) for row in rows]
+        size = (size[1], size[0])
+        lines = _lines(rows, scale)
+    elif degrees:
+        turned = image.rotate(degrees, expand=True, fillcolor=255)
+        retry = _lines(_read_words(turned, dpi, settings), scale)
+        upright_now = sideways and not _mostly_vertical([line for line, _ in retry])
+        if upright_now or _mean_confidence([line for line, _ in retry]) > _mean_confidence([line for line, _ in lines]):
+            lines, size = retry, (turned.width, turned.height)
+    return PageLayout(number, size[0] * scale, size[1] * scale, xy_order(_uniform_sizes(lines)), [])
 
 
 def _prepared(image: Image.Image, dpi: float) -> Image.Image:
@@ -132,26 +144,48 @@ def _sharpest(ink: Image.Image, angles: np.ndarray) -> tuple[float, float]:
     return best, scores[best]
 
 
-def _recognize(image: Image.Image, dpi: float, settings: OcrSettings) -> list[Line]:
+_Word = tuple[str, tuple[float, float, float, float], float]
+_Row = tuple[tuple[float, float], list[_Word]]
+
+
+def _read_words(image: Image.Image, dpi: float, settings: OcrSettings) -> list[_Row]:
+    """Recognised words (text, pixel box, confidence) per text line, with the middle of the line's baseline."""
     api = _engine(settings)
     api.SetImage(image)
     api.SetSourceResolution(round(dpi))
     if not api.Recognize():
         raise OcrFailedError("Tesseract could not recognise the page.")
-    rows: list[tuple[float, list[tuple[str, tuple[int, int, int, int], float]]]] = []
+    rows: list[_Row] = []
     for word in tesserocr.iterate_level(api.GetIterator(), tesserocr.RIL.WORD):
         text, box = word.GetUTF8Text(tesserocr.RIL.WORD) or "", word.BoundingBox(tesserocr.RIL.WORD)
         if word.IsAtBeginningOf(tesserocr.RIL.TEXTLINE) or not rows:
             rows.append((_baseline(word, box), []))
         if box and text.strip() and not _NOISE.fullmatch(text.strip()):
-            rows[-1][1].append((text.strip(), box, word.Confidence(tesserocr.RIL.WORD)))
-    scale = POINTS_PER_INCH / dpi
-    return [_line(piece, baseline, scale) for baseline, words in rows for piece in _pieces(words)]
+            x0, top, x1, bottom = (float(value) for value in box)
+            rows[-1][1].append((text.strip(), (x0, top, x1, bottom), float(word.Confidence(tesserocr.RIL.WORD))))
+    return rows
 
 
-def _pieces(
-    words: list[tuple[str, tuple[int, int, int, int], float]],
-) -> list[list[tuple[str, tuple[int, int, int, int], float]]]:
+def _lines(rows: list[_Row], scale: float) -> list[tuple[Line, float]]:
+    """Lines in points, each with its baseline's height."""
+    return [(_line(piece, scale), baseline[1] * scale) for baseline, words in rows for piece in _pieces(words)]
+
+
+def _turned(row: _Row, degrees: int, size: tuple[int, int]) -> _Row:
+    """A row's boxes as they sit once the page is turned upright (as PIL's `rotate(degrees, expand=True)`)."""
+    width, height = size
+
+    def turn(x: float, y: float) -> tuple[float, float]:
+        return (y, width - x) if degrees == 90 else (height - y, x)
+
+    words = []
+    for text, (x0, top, x1, bottom), confidence in row[1]:
+        (ax, ay), (bx, by) = turn(x0, top), turn(x1, bottom)
+        words.append((text, (min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)), confidence))
+    return turn(*row[0]), sorted(words, key=lambda word: word[1][0])
+
+
+def _pieces(words: list[_Word]) -> list[list[_Word]]:
     """A recognised line split where the gap between words is too wide to be a space (side-by-side columns)."""
     if not words:
         return []
@@ -166,36 +200,34 @@ def _pieces(
     return pieces
 
 
-def _baseline(word: tesserocr.PyResultIterator, box: tuple[int, int, int, int] | None) -> float:
+def _baseline(word: tesserocr.PyResultIterator, box: tuple[int, int, int, int] | None) -> tuple[float, float]:
     found = word.Baseline(tesserocr.RIL.TEXTLINE)
     if found:
-        (_, y0), (_, y1) = found
-        return float(y0 + y1) / 2
-    return float(box[3]) if box else 0.0
+        (x0, y0), (x1, y1) = found
+        return float(x0 + x1) / 2, float(y0 + y1) / 2
+    return (float(box[0]), float(box[3])) if box else (0.0, 0.0)
 
 
-def _line(words: list[tuple[str, tuple[int, int, int, int], float]], baseline: float, scale: float) -> Line:
+def _line(words: list[_Word], scale: float) -> Line:
     text = normalize_text(" ".join(text for text, _, _ in words))
     x0, x1 = min(box[0] for _, box, _ in words) * scale, max(box[2] for _, box, _ in words) * scale
     top, bottom = min(box[1] for _, box, _ in words) * scale, max(box[3] for _, box, _ in words) * scale
     weights = [len(text) for text, _, _ in words]
     confidence = sum(conf * w for (_, _, conf), w in zip(words, weights, strict=True)) / sum(weights)
-    line = Line(text, x0, x1, top, bottom, (bottom - top) / LINE_BOX_PER_EM, confidence=confidence)
-    line.markers.append(str(baseline * scale))
-    return line
+    return Line(text, x0, x1, top, bottom, (bottom - top) / LINE_BOX_PER_EM, confidence=confidence)
 
 
-def _upright(image: Image.Image, settings: OcrSettings) -> Image.Image | None:
-    """The image turned by Tesseract's orientation detection, or None when it is not sure."""
+def _orientation(image: Image.Image, settings: OcrSettings) -> int:
+    """Degrees to turn the page by (counter-clockwise) to make it upright, 0 when Tesseract is not sure."""
     osd: tesserocr.PyTessBaseAPI = _local.__dict__.get("osd") or tesserocr.PyTessBaseAPI(
         path=tessdata_dir(settings), lang="osd", psm=tesserocr.PSM.OSD_ONLY
     )
     _local.osd = osd
     osd.SetImage(image)
     found = osd.DetectOrientationScript()
-    if not found or found.get("orient_conf", 0.0) < ORIENTATION_MIN_CONFIDENCE or not found.get("orient_deg"):
-        return None
-    return image.rotate(found["orient_deg"], expand=True, fillcolor=255)
+    if not found or found.get("orient_conf", 0.0) < ORIENTATION_MIN_CONFIDENCE:
+        return 0
+    return int(found.get("orient_deg") or 0)
 
 
 def _mostly_vertical(lines: list[Line]) -> bool:
@@ -210,17 +242,16 @@ def _mean_confidence(lines: list[Line]) -> float:
     return sum((line.confidence or 0.0) * w for line, w in zip(lines, weights, strict=True)) / sum(weights)
 
 
-def _uniform_sizes(lines: list[Line]) -> list[Line]:
+def _uniform_sizes(lines: list[tuple[Line, float]]) -> list[Line]:
     """Sizes and vertical extents from the baseline: box heights vary with the letters (and tone marks) in them.
 
     Lines within a third of the page's usual size get that size.
     """
     if not lines:
-        return lines
-    usual = statistics.median(line.size for line in lines)
-    for line in lines:
+        return []
+    usual = statistics.median(line.size for line, _ in lines)
+    for line, baseline in lines:
         if abs(line.size - usual) <= SIZE_TOLERANCE * usual:
             line.size = usual
-        baseline = float(line.markers.pop())
         line.top, line.bottom = baseline - ASCENT_EM * line.size, baseline + DESCENT_EM * line.size
-    return lines
+    return [line for line, _ in lines]
