@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 from reportflow.flows.progress import progress_callback
 from reportflow.flows.steps.sources import SourceError, local_path
@@ -27,14 +28,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     from reportflow.flows.ingest import ingest
     from reportflow.flows.steps.store import DestinationBusyError, StoreError
 
+    flow = ingest.with_options(task_runner=_dask_runner(args.dask_address)) if args.dask_address else ingest
     try:
         with _progress_bar(enabled=sys.stderr.isatty() and not args.no_progress):
-            run = ingest(
+            run = flow(
                 args.source,
                 args.dest,
                 batch_size=args.batch_size,
                 near_threshold=args.near_threshold,
                 ocr_languages=args.ocr_languages,
+                workers=args.workers,
+                time_limit=args.time_limit,
             )
     except DestinationBusyError as e:
         print(f"reportflow: {e}; try again when it has finished", file=sys.stderr)
@@ -47,6 +51,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
     _print_summary(run, args.dest)
     return 0
+
+
+def _dask_runner(address: str) -> Any:
+    from prefect_dask import DaskTaskRunner
+
+    return DaskTaskRunner(address=address)
 
 
 def _preflight(source: str, dest: str) -> str | None:
@@ -79,6 +89,18 @@ def _parser() -> argparse.ArgumentParser:
         help="similarity (1 - edits / length of the normalised text) from which a paragraph is a near duplicate (0.9)",
     )
     run.add_argument("--ocr-languages", default="vie+eng", help="Tesseract languages for scans, joined by + (vie+eng)")
+    run.add_argument(
+        "--workers", type=int, default=None, help="worker processes that parse, per machine (one per core)"
+    )
+    run.add_argument(
+        "--time-limit",
+        type=float,
+        default=900.0,
+        help="seconds one document may take to parse before its worker is killed and it becomes a timeout error (900)",
+    )
+    run.add_argument(
+        "--dask-address", metavar="tcp://HOST:PORT", help="parse on this running Dask cluster instead of this machine"
+    )
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
     run.add_argument("-v", "--verbose", action="store_true", help="show Prefect's own log lines")
     return parser

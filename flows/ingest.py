@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
-import os
 import uuid
+from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
-from prefect import flow, get_run_logger, runtime, task, unmapped
+from prefect import flow, get_run_logger, runtime, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import PrefectFuture
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from reportflow.flows.progress import report_progress
 from reportflow.flows.steps.assemble import Tally, assemble_batch
 from reportflow.flows.steps.dedup import DEFAULT_THRESHOLD, DedupSettings
 from reportflow.flows.steps.dedup_index import SeenIndex
-from reportflow.flows.steps.parse import Failed, Parsed, parse_source
+from reportflow.flows.steps.isolation import DEFAULT_TIME_LIMIT, WorkerSettings, parse_in_workers
+from reportflow.flows.steps.parse import Failed, Parsed
 from reportflow.flows.steps.sources import SourceFile, discover, local_path, select_new
 from reportflow.flows.steps.store import DatasetStore
 from reportflow.parsers import ParseSettings
@@ -27,13 +29,15 @@ from reportflow.parsers.ocr import DEFAULT_LANGUAGES, OcrSettings
 from reportflow.schemas import RunRecord
 
 DEFAULT_BATCH_SIZE = 16
-# One thread per core: Tesseract releases the GIL while it recognises, and each thread keeps one engine.
-PARSE_RUNNER: ThreadPoolTaskRunner[Any] = ThreadPoolTaskRunner(max_workers=os.cpu_count() or 2)
+# Batches parsed ahead of the one being written; the parsing itself runs in worker processes.
+BATCHES_IN_FLIGHT = 3
+LOCAL_RUNNER: ThreadPoolTaskRunner[Any] = ThreadPoolTaskRunner(max_workers=BATCHES_IN_FLIGHT)
 
 
-@task(cache_policy=NO_CACHE)
-def parse_file(source: SourceFile, settings: ParseSettings) -> Parsed | Failed:
-    return parse_source(source, settings)
+# Repeating a batch is harmless (a Dask worker that dies makes it run again): it only reads its files.
+@task(cache_policy=NO_CACHE, task_run_name="parse-batch-{seq}")
+def parse_batch(chunk: list[SourceFile], settings: WorkerSettings, seq: int) -> list[Parsed | Failed]:
+    return parse_in_workers(chunk, settings)
 
 
 def _write_batch(
@@ -50,17 +54,20 @@ def _write_batch(
     store.update_run(_tallied(run, tally, status="running"))
 
 
-@flow(name="reportflow-ingest", task_runner=PARSE_RUNNER)  # type: ignore[arg-type]  # Prefect's own annotation
+@flow(name="reportflow-ingest", task_runner=LOCAL_RUNNER)  # type: ignore[arg-type]  # Prefect's own annotation
 def ingest(
     source: str,
     dest: str,
     batch_size: int = DEFAULT_BATCH_SIZE,
     near_threshold: float = DEFAULT_THRESHOLD,
     ocr_languages: str = DEFAULT_LANGUAGES,
+    workers: int | None = None,
+    time_limit: float = DEFAULT_TIME_LIMIT,
 ) -> RunRecord:
     """Ingest every new file under SOURCE into the Parquet datasets under DEST."""
     settings = DedupSettings(threshold=near_threshold)
     parse_settings = ParseSettings(ocr=OcrSettings(languages=ocr_languages))
+    worker_settings = WorkerSettings(workers=workers, time_limit=time_limit, parse=parse_settings)
     run = _new_run(source)
     store = DatasetStore(local_path(dest))
     with store.locked():
@@ -70,14 +77,26 @@ def ingest(
         run = replace(run, files_seen=len(files), files_skipped=len(files) - len(todo))
         store.begin_run(run)
         index, tally = store.load_index(), Tally()
-        for seq, chunk in enumerate(batched(todo, batch_size)):
-            results = [future.result() for future in parse_file.map(chunk, settings=unmapped(parse_settings))]
+        for seq, results in enumerate(_parsed_batches(todo, batch_size, worker_settings)):
             _write_batch(store, results, index, run, seq, tally, settings)
             report_progress(min((seq + 1) * batch_size, len(todo)), len(todo))
         run = _tallied(run, tally, status="completed", finished_at=datetime.now(UTC))
         store.finish_run(run, learned)
     _publish_summary(run, tally)
     return run
+
+
+def _parsed_batches(
+    todo: Sequence[SourceFile], batch_size: int, settings: WorkerSettings
+) -> Iterator[list[Parsed | Failed]]:
+    """Parsed batches in order, the next ones already parsing while one is written."""
+    pending: deque[PrefectFuture[list[Parsed | Failed]]] = deque()
+    for seq, chunk in enumerate(batched(todo, batch_size)):
+        pending.append(parse_batch.submit(chunk, settings, seq))
+        if len(pending) > BATCHES_IN_FLIGHT:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
 
 
 def batched(items: Sequence[SourceFile], size: int) -> Iterator[list[SourceFile]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -23,6 +23,7 @@ class SourceFile:
     path: Path
     size: int
     mtime_ns: int = 0
+    doc_id: str | None = None
 
 
 def local_path(location: str) -> Path:
@@ -81,7 +82,7 @@ def select_new(
             learned.append(fingerprint(source, doc_id))
         else:
             seen.add(doc_id)
-            todo.append(source)
+            todo.append(replace(source, doc_id=doc_id))
     return todo, learned
 
 

@@ -1,0 +1,110 @@
+"""Parsing in killable worker processes: the per-document time limit and dying workers."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import psutil
+import pytest
+from PIL import Image
+
+from reportflow.flows.steps.isolation import WorkerSettings, parse_in_workers, shutdown_pools
+from reportflow.flows.steps.parse import Failed, Parsed, parse_source
+from reportflow.flows.steps.sources import discover
+from tests.cli_helpers import rows, run_cli
+
+SHORT_LIMIT = 0.5
+
+
+@pytest.fixture(autouse=True)
+def fresh_pools() -> Iterator[None]:
+    yield
+    shutdown_pools()
+
+
+def noise_scan(width: int = 1800, height: int = 2400) -> bytes:
+    """A page of random pixels: Tesseract's layout analysis spends seconds in C code on it."""
+    pixels = (np.random.default_rng(1).random((height, width)) > 0.5).astype(np.uint8) * 255
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG", dpi=(300, 300))
+    return buffer.getvalue()
+
+
+def long_text() -> bytes:
+    """Megabytes of text: seconds of pure-Python paragraph and structure work."""
+    paragraph = "Báo cáo tình hình kinh tế xã hội của tỉnh trong quý, với số liệu chi tiết từng ngành. " * 6
+    return "\n\n".join(f"{n}. {paragraph}" for n in range(30_000)).encode()
+
+
+def write_files(folder: Path, files: dict[str, bytes]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    return folder
+
+
+def test_results_match_in_process_parsing_in_source_order(tmp_path: Path) -> None:
+    folder = write_files(tmp_path / "in", {f"{n}.txt": f"Báo cáo số {n}\n\nNội dung {n}.".encode() for n in range(6)})
+    sources = discover(folder)
+    results = parse_in_workers(sources, WorkerSettings(workers=2))
+    expected = [parse_source(source) for source in sources]
+    assert [r.source.uri for r in results] == [s.uri for s in sources]
+    assert all(isinstance(r, Parsed) for r in results)
+    assert [r.document for r in results if isinstance(r, Parsed)] == [
+        e.document for e in expected if isinstance(e, Parsed)
+    ]
+
+
+@pytest.mark.parametrize("slow", [noise_scan, long_text], ids=["stuck-in-C", "stuck-in-python"])
+def test_time_limit_kills_the_worker_and_the_pool_goes_on(tmp_path: Path, slow: object) -> None:
+    assert callable(slow)
+    folder = write_files(tmp_path / "in", {"a.txt": b"Before.", "b-slow.bin": slow(), "c.txt": b"After."})
+    started = time.monotonic()
+    results = parse_in_workers(discover(folder), WorkerSettings(workers=1, time_limit=SHORT_LIMIT))
+    assert time.monotonic() - started < 10
+    first, stuck, last = results
+    assert isinstance(first, Parsed) and isinstance(last, Parsed)
+    assert isinstance(stuck, Failed) and stuck.error_type == "timeout"
+    assert "time limit of 0.5 s" in stuck.message
+
+
+def test_a_worker_killed_mid_document_gives_worker_died_for_that_document_only(tmp_path: Path) -> None:
+    folder = write_files(tmp_path / "in", {"a-slow.png": noise_scan(), "b.txt": b"After."})
+    killer = threading.Thread(target=_kill_busy_worker, daemon=True)
+    killer.start()
+    died, after = parse_in_workers(discover(folder), WorkerSettings(workers=1, time_limit=60))
+    assert isinstance(died, Failed) and died.error_type == "worker_died"
+    assert "exit code -9" in died.message
+    assert isinstance(after, Parsed)
+
+
+def _kill_busy_worker() -> None:
+    """SIGKILL the first worker of this test process seen using the CPU, as the kernel's OOM killer would."""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        for child in psutil.Process().children(recursive=True):
+            if child.cpu_percent(interval=0.05) > 50:
+                os.kill(child.pid, signal.SIGKILL)
+                return
+        time.sleep(0.1)
+
+
+def test_cli_run_turns_a_stuck_document_into_one_timeout_row_and_exits_0(tmp_path: Path) -> None:
+    folder = write_files(
+        tmp_path / "in",
+        {"good.txt": "Báo cáo\n\nMột đoạn văn.".encode(), "stuck.png": noise_scan(), "later.txt": b"Another report."},
+    )
+    dest = tmp_path / "out"
+    done = run_cli(tmp_path / "prefect", str(folder), str(dest), "--time-limit", str(SHORT_LIMIT), "--workers", "1")
+    assert done.returncode == 0, done.stderr
+    errors = rows(dest, "errors")
+    assert [(Path(e["source_uri"]).name, e["error_type"]) for e in errors] == [("stuck.png", "timeout")]
+    assert errors[0]["doc_id"]
+    assert sorted(Path(d["source_uri"]).name for d in rows(dest, "documents")) == ["good.txt", "later.txt"]
