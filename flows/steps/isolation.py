@@ -43,7 +43,7 @@ def parse_in_workers(sources: Sequence[SourceFile], settings: WorkerSettings) ->
     return [_outcome(source, future, settings.time_limit) for source, future in zip(sources, futures, strict=True)]
 
 
-def _outcome(source: SourceFile, future: ProcessFuture, time_limit: float) -> Parsed | Failed:
+def _outcome(source: SourceFile, future: ProcessFuture[Parsed | Failed], time_limit: float) -> Parsed | Failed:
     try:
         result: Parsed | Failed = future.result()
     except FutureTimeout:
@@ -90,6 +90,6 @@ def shutdown_pools() -> None:
     """Stop every worker of this process (tests, and the end of a command)."""
     with _pools_lock:
         for pool in _pools.values():
-            pool.stop()
+            pool.stop()  # type: ignore[no-untyped-call]  # pebble leaves it unannotated
             pool.join()
         _pools.clear()
