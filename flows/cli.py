@@ -25,21 +25,42 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"reportflow: {problem}", file=sys.stderr)
         return EXIT_USAGE
     _quiet_prefect(args.verbose)
+    return _serve(args) if args.command == "serve" else _run(args)
+
+
+def _flow_parameters(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "source": args.source,
+        "dest": args.dest,
+        "batch_size": args.batch_size,
+        "near_threshold": args.near_threshold,
+        "ocr_languages": args.ocr_languages,
+        "workers": args.workers,
+        "time_limit": args.time_limit,
+    }
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from reportflow.flows.serve import serve
+
+    try:
+        serve(args.name, args.cron, args.timezone, _flow_parameters(args), port=args.port)
+    except KeyboardInterrupt:
+        return 0
+    except Exception as e:
+        print(f"reportflow: serving failed: {type(e).__name__}: {e}", file=sys.stderr)
+        return EXIT_FAILED
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
     from reportflow.flows.ingest import ingest
     from reportflow.flows.steps.store import DestinationBusyError, StoreError
 
     flow = ingest.with_options(task_runner=_dask_runner(args.dask_address)) if args.dask_address else ingest
     try:
         with _progress_bar(enabled=sys.stderr.isatty() and not args.no_progress):
-            run = flow(
-                args.source,
-                args.dest,
-                batch_size=args.batch_size,
-                near_threshold=args.near_threshold,
-                ocr_languages=args.ocr_languages,
-                workers=args.workers,
-                time_limit=args.time_limit,
-            )
+            run = flow(**_flow_parameters(args))
     except DestinationBusyError as e:
         print(f"reportflow: {e}; try again when it has finished", file=sys.stderr)
         return EXIT_BUSY
@@ -78,32 +99,47 @@ def _preflight(source: str, dest: str) -> str | None:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="reportflow", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("run", help="ingest the reports under SOURCE into Parquet datasets under DEST")
-    run.add_argument("source", metavar="SOURCE", help="a file or folder (local path or file:// URI)")
-    run.add_argument("dest", metavar="DEST", help="root folder of the output datasets")
-    run.add_argument("--batch-size", type=int, default=16, help="files parsed and committed together (16)")
-    run.add_argument(
-        "--near-threshold",
-        type=float,
-        default=0.9,
-        help="similarity (1 - edits / length of the normalised text) from which a paragraph is a near duplicate (0.9)",
-    )
-    run.add_argument("--ocr-languages", default="vie+eng", help="Tesseract languages for scans, joined by + (vie+eng)")
-    run.add_argument(
-        "--workers", type=int, default=None, help="worker processes that parse, per machine (one per core)"
-    )
-    run.add_argument(
-        "--time-limit",
-        type=float,
-        default=900.0,
-        help="seconds one document may take to parse before its worker is killed and it becomes a timeout error (900)",
+    options = _flow_options()
+    run = commands.add_parser(
+        "run", parents=[options], help="ingest the reports under SOURCE into Parquet datasets under DEST, once"
     )
     run.add_argument(
         "--dask-address", metavar="tcp://HOST:PORT", help="parse on this running Dask cluster instead of this machine"
     )
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
-    run.add_argument("-v", "--verbose", action="store_true", help="show Prefect's own log lines")
+    serve = commands.add_parser(
+        "serve", parents=[options], help="run the ingest on a schedule, as a Prefect deployment, until interrupted"
+    )
+    serve.add_argument("--cron", required=True, help='when to run, as a cron expression ("0 2 * * *": 02:00 daily)')
+    serve.add_argument("--timezone", help="time zone of the cron expression, e.g. Asia/Ho_Chi_Minh (UTC)")
+    serve.add_argument("--name", default="nightly", help="deployment name (nightly)")
+    serve.add_argument("--port", type=int, default=4200, help="port of the local Prefect server, when one is started")
     return parser
+
+
+def _flow_options() -> argparse.ArgumentParser:
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument("source", metavar="SOURCE", help="a file or folder (local path or file:// URI)")
+    options.add_argument("dest", metavar="DEST", help="root folder of the output datasets")
+    options.add_argument("--batch-size", type=int, default=16, help="files parsed and committed together (16)")
+    options.add_argument(
+        "--near-threshold",
+        type=float,
+        default=0.9,
+        help="similarity (1 - edits / length of the normalised text) from which a paragraph is a near duplicate (0.9)",
+    )
+    options.add_argument(
+        "--ocr-languages", default="vie+eng", help="Tesseract languages for scans, joined by + (vie+eng)"
+    )
+    options.add_argument("--workers", type=int, help="worker processes that parse, per machine (one per core)")
+    options.add_argument(
+        "--time-limit",
+        type=float,
+        default=900.0,
+        help="seconds one document may take to parse before its worker is killed and it becomes a timeout error (900)",
+    )
+    options.add_argument("-v", "--verbose", action="store_true", help="show Prefect's own log lines")
+    return options
 
 
 def _quiet_prefect(verbose: bool) -> None:

@@ -20,7 +20,7 @@ from reportflow.flows.progress import report_progress
 from reportflow.flows.steps.assemble import Tally, assemble_batch
 from reportflow.flows.steps.dedup import DEFAULT_THRESHOLD, DedupSettings
 from reportflow.flows.steps.dedup_index import SeenIndex
-from reportflow.flows.steps.isolation import DEFAULT_TIME_LIMIT, WorkerSettings, parse_in_workers
+from reportflow.flows.steps.isolation import DEFAULT_TIME_LIMIT, WorkerSettings, parse_in_workers, worker_pools
 from reportflow.flows.steps.parse import Failed, Parsed
 from reportflow.flows.steps.sources import SourceFile, discover, local_path, select_new
 from reportflow.flows.steps.store import DatasetStore
@@ -70,7 +70,7 @@ def ingest(
     worker_settings = WorkerSettings(workers=workers, time_limit=time_limit, parse=parse_settings)
     run = _new_run(source)
     store = DatasetStore(local_path(dest))
-    with store.locked():
+    with store.locked(), worker_pools():
         store.recover()
         files = discover(local_path(source), exclude=store.root)
         todo, learned = select_new(files, store.ingested_doc_ids(), store.fingerprints())

@@ -11,8 +11,9 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from pebble import ProcessExpired, ProcessFuture, ProcessPool
@@ -84,6 +85,15 @@ def _context() -> multiprocessing.context.BaseContext:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["reportflow.flows.steps.parse"])
     return context
+
+
+@contextmanager
+def worker_pools() -> Iterator[None]:
+    """Worker pools this process starts inside the block are stopped when it ends."""
+    try:
+        yield
+    finally:
+        shutdown_pools()
 
 
 def shutdown_pools() -> None:

@@ -1,0 +1,157 @@
+"""`reportflow serve`: the ingest flow as a scheduled Prefect deployment.
+
+A served flow only fires when a Prefect server schedules it. With `PREFECT_API_URL` set,
+that server is used; otherwise a local one is started (SQLite under PREFECT_HOME,
+127.0.0.1 only, UI included) and restarted whenever it dies, for as long as serve runs.
+Nothing here imports Prefect before the API address is settled, since Prefect reads its
+settings once, on import.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PORT = 4200
+STARTUP_SECONDS = 120.0
+_PREFECT = Path(sys.executable).with_name("prefect")
+
+
+class LocalServer:
+    """A Prefect server on 127.0.0.1 that is started again whenever its process ends.
+
+    It runs in a session of its own: a Ctrl-C meant for serve does not kill it before serve
+    has shut down, and the whole group (the server spawns uvicorn) is ended together.
+    """
+
+    def __init__(self, port: int = DEFAULT_PORT) -> None:
+        self.url = f"http://127.0.0.1:{port}/api"
+        self._command = [
+            str(_PREFECT),
+            "server",
+            "start",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--analytics-off",
+        ]
+        self._process: subprocess.Popen[bytes] | None = None
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._watcher = threading.Thread(target=self._watch, name="prefect-server-watcher", daemon=True)
+
+    def start(self) -> None:
+        self._launch()
+        self._watcher.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        with self._lock:
+            if self._process:
+                _end_group(self._process)
+
+    def _launch(self) -> None:
+        env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+        with self._lock:
+            if self._stopping.is_set():
+                return
+            self._process = process = subprocess.Popen(
+                self._command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+            )
+        if not _wait_healthy(self.url, process):
+            error = process.stderr.read().decode(errors="replace")[-2000:] if process.stderr else ""
+            _end_group(process)
+            raise RuntimeError(f"the local Prefect server did not start on {self.url}: {error.strip()}")
+        if process.stderr:
+            process.stderr.close()
+
+    def _watch(self) -> None:
+        while not self._stopping.wait(1.0):
+            process = self._process
+            if process is None or process.poll() is None:
+                continue
+            log.warning("the local Prefect server exited (%s); starting it again", process.returncode)
+            _end_group(process)  # uvicorn may outlive it and hold the port
+            try:
+                self._launch()
+            except RuntimeError:
+                log.exception("restarting the local Prefect server failed; trying again")
+
+
+def _end_group(process: subprocess.Popen[bytes], grace: float = 20.0) -> None:
+    """SIGTERM to the process group, SIGKILL to whatever is left of it after GRACE seconds."""
+    deadline = time.monotonic() + grace
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        while time.monotonic() < deadline:
+            process.poll()
+            os.killpg(process.pid, 0)
+            time.sleep(0.2)
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait()
+
+
+def _wait_healthy(url: str, process: subprocess.Popen[bytes]) -> bool:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+                if response.status == 200:
+                    return True
+        except OSError:
+            time.sleep(0.5)
+    return False
+
+
+@contextmanager
+def prefect_api(port: int = DEFAULT_PORT) -> Iterator[LocalServer | None]:
+    """The configured Prefect API, or a supervised local server for as long as the block runs."""
+    if os.environ.get("PREFECT_API_URL"):
+        yield None
+        return
+    server = LocalServer(port)
+    server.start()
+    os.environ["PREFECT_API_URL"] = server.url
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def serve(name: str, cron: str, timezone: str | None, parameters: dict[str, Any], port: int = DEFAULT_PORT) -> None:
+    """Serve the ingest flow on CRON until interrupted; one run at a time."""
+    with prefect_api(port) as server:
+        from prefect.schedules import Cron
+        from prefect.types.entrypoint import EntrypointType
+
+        from reportflow.flows.ingest import ingest
+
+        where = (
+            f"a local Prefect server, UI at {server.url.removesuffix('/api')}"
+            if server
+            else os.environ["PREFECT_API_URL"]
+        )
+        print(f"reportflow: serving reportflow-ingest/{name} on {cron!r} ({timezone or 'UTC'}) through {where}")
+        ingest.serve(
+            name=name,
+            schedules=[Cron(cron, timezone=timezone)],
+            parameters=parameters,
+            limit=1,
+            print_starting_message=False,
+            entrypoint_type=EntrypointType.MODULE_PATH,
+        )
