@@ -20,6 +20,8 @@ EXIT_BUSY = 3
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "compact":
+        return _compact(args.dest)
     problem = _preflight(args.source, args.dest)
     if problem:
         print(f"reportflow: {problem}", file=sys.stderr)
@@ -38,6 +40,26 @@ def _flow_parameters(args: argparse.Namespace) -> dict[str, Any]:
         "workers": args.workers,
         "time_limit": args.time_limit,
     }
+
+
+def _compact(dest: str) -> int:
+    from reportflow.flows.steps.compact import compact
+    from reportflow.flows.steps.store import DestinationBusyError, StoreError
+
+    root = local_path(dest)
+    if not (root / "_reportflow").is_dir():
+        print(f"reportflow: {dest} holds no reportflow datasets", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        done = compact(root)
+    except DestinationBusyError as e:
+        print(f"reportflow: {e}; try again when it has finished", file=sys.stderr)
+        return EXIT_BUSY
+    except StoreError as e:
+        print(f"reportflow: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"reportflow: {done.partitions} day(s) compacted: {done.files_before} files into {done.files_after}.")
+    return 0
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -113,6 +135,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--cron", required=True, help='when to run, as a cron expression ("0 2 * * *": 02:00 daily)')
     serve.add_argument("--timezone", help="time zone of the cron expression, e.g. Asia/Ho_Chi_Minh (UTC)")
     serve.add_argument("--name", default="nightly", help="deployment name (nightly)")
+    compact = commands.add_parser(
+        "compact", help="rewrite each day's many small Parquet files under DEST as one file per dataset"
+    )
+    compact.add_argument("dest", metavar="DEST", help="root folder of the output datasets")
     serve.add_argument("--port", type=int, default=4200, help="port of the local Prefect server, when one is started")
     return parser
 

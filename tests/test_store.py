@@ -112,7 +112,7 @@ def test_uncommitted_batch_is_dropped(tmp_path: Path, monkeypatch: pytest.Monkey
         raise KeyboardInterrupt("killed before the commit mark")
 
     with store.locked():
-        monkeypatch.setattr(store_module, "_write_atomic", die)
+        monkeypatch.setattr(store_module, "write_atomic", die)
         with pytest.raises(KeyboardInterrupt):
             store.commit("r1-00000", DAY, _batch("a"))
         monkeypatch.undo()

@@ -122,8 +122,8 @@ class DatasetStore:
         if batch.files:
             _write_parquet(to_table(batch.files, SeenFileRecord), staged / "files.parquet")
             plan["files"] = f"{FILES_DIR}/{partition}"
-        _write_atomic(staged / _COMMITTED, json.dumps(plan).encode())
-        _fsync_dir(staged)
+        write_atomic(staged / _COMMITTED, json.dumps(plan).encode())
+        fsync_dir(staged)
         self._publish(staged)
 
     def _publish(self, staged: Path) -> None:
@@ -134,7 +134,7 @@ class DatasetStore:
                 target = self.root / plan[dataset]
                 target.parent.mkdir(parents=True, exist_ok=True)
                 source.replace(target)
-                _fsync_dir(target.parent)
+                fsync_dir(target.parent)
         shutil.rmtree(staged)
 
     def read(self, dataset: str, columns: Sequence[str], where: ds.Expression | None = None) -> pa.Table:
@@ -174,7 +174,7 @@ class DatasetStore:
         self.update_run(run)
 
     def update_run(self, run: RunRecord) -> None:
-        _write_atomic(self._markers / f"{run.run_id}.json", json.dumps(_run_to_json(run)).encode())
+        write_atomic(self._markers / f"{run.run_id}.json", json.dumps(_run_to_json(run)).encode())
 
     def finish_run(self, run: RunRecord, files: Sequence[SeenFileRecord] = ()) -> None:
         self.commit(f"{run.run_id}-run", run.started_at.date(), Batch(runs=[run], files=list(files)))
@@ -231,7 +231,7 @@ def _write_parquet(table: pa.Table, path: Path) -> None:
         os.fsync(sink.fileno())
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes) -> None:
     temporary = path.with_name(f".{path.name}.tmp")
     with temporary.open("wb") as sink:
         sink.write(data)
@@ -240,7 +240,7 @@ def _write_atomic(path: Path, data: bytes) -> None:
     temporary.replace(path)
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)

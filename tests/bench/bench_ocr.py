@@ -17,10 +17,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import pypdfium2 as pdfium
 from PIL import Image
 
+import reportflow.parsers.ocr as ocr
 from reportflow.parsers import parse_document
 from reportflow.parsers.image import scan_dpi
 from reportflow.parsers.ocr import DEFAULT_LANGUAGES, RENDER_DPI, OcrSettings, ocr_page
@@ -56,27 +58,42 @@ def _render(path: Path) -> list[tuple[Image.Image, float]]:
     return rendered
 
 
-def _ocr_one(job: tuple[str, float]) -> int:
+def _ocr_one(job: tuple[str, float]) -> tuple[float, int]:
+    """Seconds for one page, and how many times Tesseract read it (2: turned by orientation and read again)."""
     path, dpi = job
-    return len(ocr_page(Image.open(path), dpi, 1, OcrSettings()).lines)
+    reads = 0
+    read_words = ocr._read_words
+
+    def counted(*args: Any) -> Any:
+        nonlocal reads
+        reads += 1
+        return read_words(*args)
+
+    ocr._read_words = counted
+    start = time.perf_counter()
+    ocr_page(Image.open(path), dpi, 1, OcrSettings())
+    ocr._read_words = read_words
+    return time.perf_counter() - start, reads
 
 
-def ours(pages: list[tuple[Path, float]], workers: int) -> float:
+def ours(pages: list[tuple[Path, float]], workers: int) -> tuple[float, list[tuple[float, int]]]:
     jobs = [(str(path), dpi) for path, dpi in pages]
     start = time.perf_counter()
     with multiprocessing.get_context("spawn").Pool(workers) as pool:
-        pool.map(_ocr_one, jobs, chunksize=1)
-    return time.perf_counter() - start
+        per_page = pool.map(_ocr_one, jobs, chunksize=1)
+    return time.perf_counter() - start, per_page
 
 
-def plain_tesseract(pages: list[tuple[Path, float]]) -> float:
+def plain_tesseract(pages: list[tuple[Path, float]]) -> list[float]:
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
-    start = time.perf_counter()
+    times = []
     for path, _ in pages:
+        start = time.perf_counter()
         subprocess.run(
             ["tesseract", str(path), "stdout", "-l", DEFAULT_LANGUAGES], capture_output=True, env=env, check=True
         )
-    return time.perf_counter() - start
+        times.append(time.perf_counter() - start)
+    return times
 
 
 def cer(got: str, expected: str) -> float:
@@ -122,11 +139,17 @@ def main(corpus: Path, limit: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         pages = page_images(corpus, limit, folder)
-        one, two, cli = ours(pages, 1), ours(pages, 2), plain_tesseract(pages)
+        (one, per_page), (two, _), cli_pages = ours(pages, 1), ours(pages, 2), plain_tesseract(pages)
+        cli = sum(cli_pages)
         print(f"{len(pages)} scanned pages at {RENDER_DPI} dpi (page images written once, same for all)")
         print(f"  ours, 1 worker:   {one:6.1f} s  {len(pages) / one:5.2f} pages/s")
         print(f"  ours, 2 workers:  {two:6.1f} s  {len(pages) / two:5.2f} pages/s  ({one / two:.2f}x one worker)")
         print(f"  tesseract CLI:    {cli:6.1f} s  {len(pages) / cli:5.2f} pages/s  (ours/CLI {one / cli:.2f})")
+        for label, wanted in [("read once", lambda r: r == 1), ("turned and read again", lambda r: r > 1)]:
+            chosen = [i for i, (_, reads) in enumerate(per_page) if wanted(reads)]
+            mine, theirs = sum(per_page[i][0] for i in chosen), sum(cli_pages[i] for i in chosen)
+            print(f"    pages {label} ({len(chosen)}): ours {mine:5.1f} s, CLI {theirs:5.1f} s", end="")
+            print(f"  (ours/CLI {mine / theirs:.2f})" if theirs else "")
         print("character error rate against ground truth (whitespace folded): ours | plain tesseract")
         for path, expected in truths(corpus):
             got = "\n".join(b.text for b in parse_document(path.read_bytes()).blocks)

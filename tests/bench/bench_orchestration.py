@@ -1,0 +1,115 @@
+"""What Prefect costs: the same documents through `reportflow run` and through a plain loop over the same steps.
+
+Usage: python tests/bench/bench_orchestration.py [DOCUMENTS]   (default 1000)
+
+The documents are copies of the corpus's Word and text-PDF samples, each made unique (a
+docx with its own core-properties comment, a PDF with a trailing comment line) so that
+none is skipped as already seen. Printed, from one run:
+- the flow: `reportflow run` as a user starts it (Python, Prefect's embedded API, the flow);
+- the same steps without Prefect (discover, select, parse in the same worker processes,
+  dedup, write), in a fresh Python process;
+- Prefect's start-up alone (a flow that does nothing), and for scale a one-process loop
+  of the bare parse function.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import docx
+
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
+REPORTFLOW = Path(sys.executable).with_name("reportflow")
+EMPTY_FLOW = "from prefect import flow\n@flow\ndef nothing():\n    return 1\nnothing()\n"
+PLAIN_PIPELINE = """
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from reportflow.flows.steps.assemble import Tally, assemble_batch
+from reportflow.flows.steps.dedup import DedupSettings
+from reportflow.flows.steps.isolation import WorkerSettings, parse_in_workers, worker_pools
+from reportflow.flows.steps.sources import discover, select_new
+from reportflow.flows.steps.store import DatasetStore
+source, dest = Path(sys.argv[1]), Path(sys.argv[2])
+store = DatasetStore(dest)
+with store.locked(), worker_pools():
+    todo, _ = select_new(discover(source), store.ingested_doc_ids(), store.fingerprints())
+    index, tally, settings = store.load_index(), Tally(), WorkerSettings()
+    for seq in range(0, len(todo), 16):
+        results = parse_in_workers(todo[seq : seq + 16], settings)
+        batch = assemble_batch(results, index, "plain", datetime.now(UTC), tally, DedupSettings())
+        store.commit(f"plain-{seq:06d}", datetime.now(UTC).date(), batch)
+print(tally.documents)
+"""
+BARE_LOOP = """
+import sys
+from reportflow.flows.steps.parse import parse_source
+from reportflow.flows.steps.sources import discover
+print(sum(1 for source in discover(__import__("pathlib").Path(sys.argv[1])) if parse_source(source)))
+"""
+
+
+def samples() -> list[Path]:
+    chosen = [CORPUS / "seed" / "seed.docx", CORPUS / "seed" / "seed.pdf"]
+    chosen += sorted((CORPUS / "public").rglob("*.docx"))[:6] + sorted((CORPUS / "public").rglob("*.pdf"))[:4]
+    return [p for p in chosen if p.stat().st_size < 2_000_000]
+
+
+def unique_copy(sample: Path, n: int) -> bytes:
+    if sample.suffix == ".docx":
+        document = docx.Document(str(sample))
+        document.core_properties.comments = f"benchmark copy {n}"
+        buffer = io.BytesIO()
+        document.save(buffer)
+        return buffer.getvalue()
+    return sample.read_bytes() + f"\n%benchmark copy {n}\n".encode()
+
+
+def write_documents(folder: Path, count: int) -> None:
+    folder.mkdir()
+    sources = itertools.cycle(s for s in samples() if _readable(s))
+    for n, sample in zip(range(count), sources, strict=False):
+        (folder / f"{n:05d}-{sample.name}").write_bytes(unique_copy(sample, n))
+
+
+def _readable(sample: Path) -> bool:
+    try:
+        unique_copy(sample, 0)
+    except Exception:
+        return False
+    return True
+
+
+def timed(command: list[str]) -> float:
+    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING"}
+    start = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True, env=env)
+    return time.perf_counter() - start
+
+
+def main(count: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        write_documents(root / "in", count)
+        bare = timed([sys.executable, "-c", EMPTY_FLOW])
+        flow = timed([str(REPORTFLOW), "run", str(root / "in"), str(root / "flow"), "--no-progress"])
+        plain = timed([sys.executable, "-c", PLAIN_PIPELINE, str(root / "in"), str(root / "plain")])
+        loop = timed([sys.executable, "-c", BARE_LOOP, str(root / "in")])
+    print(f"{count} documents (copies of {len(samples())} Word and text-PDF samples), {os.cpu_count()} cores")
+    print(f"  reportflow run (Prefect flow):        {flow:7.2f} s  {count / flow:6.1f} docs/s")
+    print(f"  same steps without Prefect:           {plain:7.2f} s  {count / plain:6.1f} docs/s")
+    print(f"  flow / plain:                         {flow / plain:7.2f}x  (target <= 1.10)")
+    print(f"  Prefect start-up alone (empty flow):  {bare:7.2f} s")
+    print(f"  flow minus start-up / plain:          {(flow - bare) / plain:7.2f}x")
+    print(f"  for scale, one-process parse loop:    {loop:7.2f} s  {count / loop:6.1f} docs/s")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1000)
