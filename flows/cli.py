@@ -9,8 +9,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+import pyarrow.fs as pafs
+
 from reportflow.flows.progress import progress_callback
-from reportflow.flows.steps.sources import SourceError, local_path
+from reportflow.flows.steps.sources import SourceError, is_s3, local_path, s3_filesystem
 from reportflow.schemas import RunRecord
 
 EXIT_FAILED = 1
@@ -104,9 +106,12 @@ def _dask_runner(address: str) -> Any:
 
 def _preflight(source: str, dest: str) -> str | None:
     """Why the run cannot start, checked before Prefect's start-up cost is paid."""
+    if is_s3(dest):
+        return "DEST on s3:// is not supported yet; write to a local or mounted folder"
     try:
-        if not local_path(source).exists():
-            return f"SOURCE {source} does not exist"
+        problem = _source_problem(source)
+        if problem:
+            return problem
         root = local_path(dest)
         root.mkdir(parents=True, exist_ok=True)
     except SourceError as e:
@@ -116,6 +121,16 @@ def _preflight(source: str, dest: str) -> str | None:
     if not os.access(root, os.W_OK):
         return f"DEST {dest} is not writable"
     return None
+
+
+def _source_problem(source: str) -> str | None:
+    if not is_s3(source):
+        return None if local_path(source).exists() else f"SOURCE {source} does not exist"
+    try:
+        found = s3_filesystem().get_file_info(source.removeprefix("s3://").rstrip("/"))
+    except OSError as e:
+        return f"SOURCE {source} cannot be read: {e}"
+    return None if found.type != pafs.FileType.NotFound else f"SOURCE {source} does not exist"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -145,7 +160,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def _flow_options() -> argparse.ArgumentParser:
     options = argparse.ArgumentParser(add_help=False)
-    options.add_argument("source", metavar="SOURCE", help="a file or folder (local path or file:// URI)")
+    options.add_argument(
+        "source", metavar="SOURCE", help="a file or folder: a local path, a file:// URI, or an s3://bucket/prefix"
+    )
     options.add_argument("dest", metavar="DEST", help="root folder of the output datasets")
     options.add_argument("--batch-size", type=int, default=16, help="files parsed and committed together (16)")
     options.add_argument(

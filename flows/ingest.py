@@ -72,7 +72,7 @@ def ingest(
     store = DatasetStore(local_path(dest))
     with store.locked(), worker_pools():
         store.recover()
-        files = discover(local_path(source), exclude=store.root)
+        files = discover(source, exclude=store.root)
         todo, learned = select_new(files, store.ingested_doc_ids(), store.fingerprints())
         run = replace(run, files_seen=len(files), files_skipped=len(files) - len(todo))
         store.begin_run(run)

@@ -6,7 +6,7 @@ import hashlib
 import logging
 from dataclasses import dataclass
 
-from reportflow.flows.steps.sources import SourceFile
+from reportflow.flows.steps.sources import SourceFile, read_source
 from reportflow.parsers import ParseSettings, parse_document
 from reportflow.schemas import ParsedDocument, ReportflowError
 
@@ -31,9 +31,9 @@ class Failed:
 def parse_source(source: SourceFile, settings: ParseSettings | None = None) -> Parsed | Failed:
     """Parse one file; any failure becomes a `Failed` with a stable error type."""
     try:
-        data = source.path.read_bytes()
+        data = read_source(source)
     except OSError as e:
-        return Failed(source, None, "unreadable", f"The file could not be read: {e.strerror}.")
+        return Failed(source, None, "unreadable", f"The file could not be read: {e.strerror or e}.")
     doc_id = hashlib.sha256(data).hexdigest()
     try:
         return Parsed(source, doc_id, parse_document(data, settings))

@@ -5,8 +5,12 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass, replace
+from functools import cache
 from pathlib import Path
+from typing import BinaryIO, cast
 from urllib.parse import unquote, urlparse
+
+import pyarrow.fs as pafs
 
 from reportflow.schemas import SeenFileRecord
 
@@ -19,30 +23,35 @@ class SourceError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class SourceFile:
-    uri: str
-    path: Path
+    uri: str  # an absolute local path, or s3://bucket/key
     size: int
     mtime_ns: int = 0
     doc_id: str | None = None
 
 
-def local_path(location: str) -> Path:
-    """A local path from a path or `file://` URI; other schemes are not supported yet."""
-    parsed = urlparse(location)
+def local_path(location: str | Path) -> Path:
+    """A local path from a path or `file://` URI; s3:// and other schemes are refused."""
+    parsed = urlparse(str(location))
     if parsed.scheme == "file":
         return Path(unquote(parsed.path))
     if parsed.scheme and len(parsed.scheme) > 1:
-        raise SourceError(f"{parsed.scheme}:// locations are not supported yet; use a local path")
+        raise SourceError(f"{parsed.scheme}:// locations are not supported here; use a local path")
     return Path(location)
 
 
-def discover(source: Path, exclude: Path | None = None) -> list[SourceFile]:
-    """Every regular file under SOURCE in sorted `source_uri` order.
+def is_s3(location: str | Path) -> bool:
+    return str(location).startswith("s3://")
+
+
+def discover(location: str | Path, exclude: Path | None = None) -> list[SourceFile]:
+    """Every file under SOURCE (a local file or folder, or an s3:// prefix) in sorted `source_uri` order.
 
     Hidden files and folders, Word's `~$` lock files and DEST (when it lies
     inside SOURCE) are left out.
     """
-    source = source.absolute()
+    if is_s3(location):
+        return _discover_s3(str(location))
+    source = local_path(location).absolute()
     if source.is_file():
         return [_source_file(source)]
     if not source.is_dir():
@@ -53,14 +62,61 @@ def discover(source: Path, exclude: Path | None = None) -> list[SourceFile]:
         dirs[:] = [d for d in dirs if not d.startswith(".") and Path(folder, d) != skip]
         for name in files:
             path = Path(folder, name)
-            if not name.startswith((".", "~$")) and path.is_file():
+            if _wanted(name) and path.is_file():
                 found.append(_source_file(path))
     return sorted(found, key=lambda f: f.uri)
 
 
+def _wanted(name: str) -> bool:
+    return not name.startswith((".", "~$"))
+
+
 def _source_file(path: Path) -> SourceFile:
     status = path.stat()
-    return SourceFile(uri=str(path), path=path, size=status.st_size, mtime_ns=status.st_mtime_ns)
+    return SourceFile(uri=str(path), size=status.st_size, mtime_ns=status.st_mtime_ns)
+
+
+def _discover_s3(location: str) -> list[SourceFile]:
+    filesystem, prefix = s3_filesystem(), location.removeprefix("s3://").rstrip("/")
+    try:
+        top = filesystem.get_file_info(prefix)
+        if top.type == pafs.FileType.File:
+            infos = [top]
+        elif top.type == pafs.FileType.Directory:
+            infos = filesystem.get_file_info(pafs.FileSelector(prefix, recursive=True))
+        else:
+            raise SourceError(f"SOURCE {location} does not exist")
+    except OSError as e:
+        raise SourceError(f"SOURCE {location} cannot be listed: {e}") from e
+    found = [
+        SourceFile(uri=f"s3://{info.path}", size=info.size, mtime_ns=info.mtime_ns or 0)
+        for info in infos
+        if info.type == pafs.FileType.File and not any(not _wanted(part) for part in info.path.split("/"))
+    ]
+    return sorted(found, key=lambda f: f.uri)
+
+
+@cache
+def s3_filesystem() -> pafs.S3FileSystem:
+    """S3 with the standard AWS settings: credentials, region, and AWS_ENDPOINT_URL for S3-compatible stores."""
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+    region = os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION")
+    if not endpoint:
+        return pafs.S3FileSystem(region=region)
+    parsed = urlparse(endpoint)
+    return pafs.S3FileSystem(region=region, endpoint_override=parsed.netloc, scheme=parsed.scheme or "https")
+
+
+def open_source(source: SourceFile) -> BinaryIO:
+    """The file's bytes as a stream; S3 reads are retried by pyarrow on transient errors."""
+    if is_s3(source.uri):
+        return cast(BinaryIO, s3_filesystem().open_input_stream(source.uri.removeprefix("s3://")))
+    return Path(source.uri).open("rb")
+
+
+def read_source(source: SourceFile) -> bytes:
+    with open_source(source) as stream:
+        return stream.read()
 
 
 def select_new(
@@ -74,7 +130,7 @@ def select_new(
         if cached and (cached.size_bytes, cached.mtime_ns) == (source.size, source.mtime_ns) and cached.doc_id in known:
             continue
         try:
-            doc_id = file_digest(source.path)
+            doc_id = file_digest(source)
         except OSError:
             todo.append(source)  # parsing reports why it cannot be read
             continue
@@ -90,10 +146,10 @@ def fingerprint(source: SourceFile, doc_id: str) -> SeenFileRecord:
     return SeenFileRecord(source_uri=source.uri, size_bytes=source.size, mtime_ns=source.mtime_ns, doc_id=doc_id)
 
 
-def file_digest(path: Path) -> str:
+def file_digest(source: SourceFile) -> str:
     """sha256 hex of a file's bytes, read in chunks: the `doc_id`."""
     digest = hashlib.sha256()
-    with path.open("rb") as stream:
+    with open_source(source) as stream:
         while chunk := stream.read(_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()

@@ -59,7 +59,7 @@ print(sum(1 for source in discover(__import__("pathlib").Path(sys.argv[1])) if p
 def samples() -> list[Path]:
     chosen = [CORPUS / "seed" / "seed.docx", CORPUS / "seed" / "seed.pdf"]
     chosen += sorted((CORPUS / "public").rglob("*.docx"))[:6] + sorted((CORPUS / "public").rglob("*.pdf"))[:4]
-    return [p for p in chosen if p.stat().st_size < 2_000_000]
+    return [p for p in chosen if p.stat().st_size < 300_000]
 
 
 def unique_copy(sample: Path, n: int) -> bytes:
@@ -90,7 +90,9 @@ def _readable(sample: Path) -> bool:
 def timed(command: list[str]) -> float:
     env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING"}
     start = time.perf_counter()
-    subprocess.run(command, check=True, capture_output=True, env=env)
+    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    if done.returncode:
+        raise SystemExit(f"{' '.join(command[:2])} failed ({done.returncode}):\n{done.stderr[-3000:]}")
     return time.perf_counter() - start
 
 
