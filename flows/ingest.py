@@ -141,4 +141,21 @@ def _publish_summary(run: RunRecord, tally: Tally) -> None:
         f"({run.duplicates_flagged} flagged as duplicates); errors: {errors}."
     )
     get_run_logger().info(summary)
-    create_markdown_artifact(markdown=f"# reportflow run {run.run_id}\n\n{summary}\n", key="reportflow-run-summary")
+    create_markdown_artifact(markdown=_report(run, tally, summary), key="reportflow-run-summary")
+
+
+def _report(run: RunRecord, tally: Tally, summary: str) -> str:
+    seconds = ((run.finished_at or datetime.now(UTC)) - run.started_at).total_seconds()
+    rows = [
+        ("files seen", run.files_seen),
+        ("skipped (already ingested)", run.files_skipped),
+        *((f"parsed: {name}", n) for name, n in sorted(tally.formats.items())),
+        *((f"error: {name}", n) for name, n in sorted(tally.errors.items())),
+        ("paragraphs written", run.paragraphs_written),
+        ("paragraphs flagged as duplicates", run.duplicates_flagged),
+        ("pages", tally.pages),
+        ("pages per second", f"{tally.pages / seconds:.1f}" if seconds > 0 else "-"),
+        ("seconds", f"{seconds:.1f}"),
+    ]
+    table = "\n".join(f"| {name} | {value} |" for name, value in rows)
+    return f"# reportflow run {run.run_id}\n\n{summary}\n\n| | |\n|---|---:|\n{table}\n"

@@ -18,13 +18,14 @@ from PIL import Image
 from reportflow.parsers.ocr import RENDER_DPI, OcrSettings, ocr_page
 from reportflow.parsers.pdf_flow import page_blocks
 from reportflow.parsers.pdf_page import PageLayout, read_page
-from reportflow.schemas import CorruptFileError, EncryptedError, NoTextError, ParsedDocument
+from reportflow.schemas import CorruptFileError, EncryptedError, NoTextError, ParsedDocument, TooLargeError
 
 log = logging.getLogger(__name__)
 
 # pdfminer keeps every object it has parsed; reopening the file now and then bounds memory on long PDFs.
 PAGES_PER_OPEN = 50
 MAX_RENDER_PIXELS = 40_000_000
+MAX_PAGE_POINTS = 14_400
 
 
 def parse_pdf(data: bytes, settings: OcrSettings | None = None) -> ParsedDocument:
@@ -45,6 +46,13 @@ def parse_pdf(data: bytes, settings: OcrSettings | None = None) -> ParsedDocumen
     )
 
 
+def _check_size(page: Page, number: int) -> None:
+    """PDF 1.7 caps a page side at 14,400 units (200 inches); bigger ones are made to exhaust readers."""
+    if max(page.width, page.height) > MAX_PAGE_POINTS:
+        size = f"{page.width:,.0f} x {page.height:,.0f}"
+        raise TooLargeError(f"Page {number} measures {size} points, over the {MAX_PAGE_POINTS:,} limit.")
+
+
 def _extraction(pages: list[PageLayout]) -> str:
     """`text_layer`, `ocr`, or `mixed` when some pages were read from their text layer and some by OCR."""
     ocr = any(page.needs_ocr for page in pages)
@@ -61,6 +69,7 @@ def _read_pages(data: bytes, settings: OcrSettings) -> Iterator[PageLayout]:
             count = len(pdf.pages)
             rendered = PageRenderer(data)
             for index in range(start, min(start + PAGES_PER_OPEN, count)):
+                _check_size(pdf.pages[index], index + 1)
                 layout = _read_one(pdf.pages[index], index + 1)
                 if layout.needs_ocr:
                     layout = _ocr(rendered, index, settings)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
+import sqlite3
 from datetime import date
 from pathlib import Path
 from typing import NamedTuple
@@ -138,3 +140,17 @@ def test_second_concurrent_run_stops_with_a_clear_message(tmp_path: Path, prefec
     assert result.returncode == 3
     assert "another reportflow run is writing to" in result.stderr
     assert rows(tmp_path / "out", "documents") == []
+
+
+def test_each_run_publishes_a_markdown_report_as_a_prefect_artifact(seed_run: SeedRun, prefect_home: Path) -> None:
+    with sqlite3.connect(prefect_home / "prefect.db") as db:
+        reports = [
+            row[0]
+            for row in db.execute("SELECT data FROM artifact WHERE key = 'reportflow-run-summary' ORDER BY created")
+        ]
+    first = json.loads(reports[0]) if reports[0].startswith('"') else reports[0]
+    assert len(reports) == 2
+    assert "| files seen | 4 |" in first
+    assert "| parsed: docx (native) | 1 |" in first and "| parsed: txt (native) | 1 |" in first
+    assert "| error: empty_file | 1 |" in first and "| error: unsupported_format | 1 |" in first
+    assert "| pages per second |" in first

@@ -22,7 +22,9 @@ class Tally:
     documents: int = 0
     paragraphs: int = 0
     duplicates: int = 0
+    pages: int = 0
     errors: Counter[str] = field(default_factory=Counter)
+    formats: Counter[str] = field(default_factory=Counter)
 
 
 def assemble_batch(
@@ -45,6 +47,8 @@ def assemble_batch(
         batch.documents.append(_document_record(result, flagged, run_id, now))
         batch.files.append(fingerprint(result.source, result.doc_id))
         tally.documents += 1
+        tally.formats[f"{result.document.source_format} ({result.document.extraction})"] += 1
+        tally.pages += result.document.page_count or 0
         tally.paragraphs += len(flagged.paragraphs)
         tally.duplicates += flagged.duplicate_count
     batch.index = index.unwritten()

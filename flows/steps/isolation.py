@@ -44,6 +44,11 @@ def parse_in_workers(sources: Sequence[SourceFile], settings: WorkerSettings) ->
     return [_outcome(source, future, settings.time_limit) for source, future in zip(sources, futures, strict=True)]
 
 
+def warm_up(workers: int | None = None) -> None:
+    """Start this process's worker pool now, in the background (while Prefect starts its API, say)."""
+    _pool(workers or os.cpu_count() or 1).schedule(os.getpid)
+
+
 def _outcome(source: SourceFile, future: ProcessFuture[Parsed | Failed], time_limit: float) -> Parsed | Failed:
     try:
         result: Parsed | Failed = future.result()
