@@ -41,6 +41,7 @@ def _flow_parameters(args: argparse.Namespace) -> dict[str, Any]:
         "ocr_languages": args.ocr_languages,
         "workers": args.workers,
         "time_limit": args.time_limit,
+        "max_file_mb": args.max_file_mb,
     }
 
 
@@ -185,6 +186,12 @@ def _flow_options() -> argparse.ArgumentParser:
         type=float,
         default=900.0,
         help="seconds one document may take to parse before its worker is killed and it becomes a timeout error (900)",
+    )
+    options.add_argument(
+        "--max-file-mb",
+        type=float,
+        default=1024.0,
+        help="files larger than this many MB are not read and become a too_large error (1024)",
     )
     options.add_argument("-v", "--verbose", action="store_true", help="show Prefect's own log lines")
     return options

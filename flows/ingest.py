@@ -20,7 +20,13 @@ from reportflow.flows.progress import report_progress
 from reportflow.flows.steps.assemble import Tally, assemble_batch
 from reportflow.flows.steps.dedup import DEFAULT_THRESHOLD, DedupSettings
 from reportflow.flows.steps.dedup_index import SeenIndex
-from reportflow.flows.steps.isolation import DEFAULT_TIME_LIMIT, WorkerSettings, parse_in_workers, worker_pools
+from reportflow.flows.steps.isolation import (
+    DEFAULT_MAX_FILE_MB,
+    DEFAULT_TIME_LIMIT,
+    WorkerSettings,
+    parse_in_workers,
+    worker_pools,
+)
 from reportflow.flows.steps.parse import Failed, Parsed
 from reportflow.flows.steps.sources import SourceFile, discover, local_path, select_new
 from reportflow.flows.steps.store import DatasetStore
@@ -63,11 +69,12 @@ def ingest(
     ocr_languages: str = DEFAULT_LANGUAGES,
     workers: int | None = None,
     time_limit: float = DEFAULT_TIME_LIMIT,
+    max_file_mb: float = DEFAULT_MAX_FILE_MB,
 ) -> RunRecord:
     """Ingest every new file under SOURCE into the Parquet datasets under DEST."""
     settings = DedupSettings(threshold=near_threshold)
     parse_settings = ParseSettings(ocr=OcrSettings(languages=ocr_languages))
-    worker_settings = WorkerSettings(workers=workers, time_limit=time_limit, parse=parse_settings)
+    worker_settings = WorkerSettings(workers, time_limit, max_file_mb, parse_settings)
     run = _new_run(source)
     store = DatasetStore(local_path(dest))
     with store.locked(), worker_pools():

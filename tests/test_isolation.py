@@ -108,3 +108,11 @@ def test_cli_run_turns_a_stuck_document_into_one_timeout_row_and_exits_0(tmp_pat
     assert [(Path(e["source_uri"]).name, e["error_type"]) for e in errors] == [("stuck.png", "timeout")]
     assert errors[0]["doc_id"]
     assert sorted(Path(d["source_uri"]).name for d in rows(dest, "documents")) == ["good.txt", "later.txt"]
+
+
+def test_a_file_over_the_size_limit_is_too_large_without_being_read(tmp_path: Path) -> None:
+    folder = write_files(tmp_path / "in", {"big.txt": b"x" * 3000, "small.txt": b"Small report."})
+    big, small = parse_in_workers(discover(folder), WorkerSettings(workers=1, max_file_mb=2000 / 1024**2))
+    assert isinstance(big, Failed) and big.error_type == "too_large"
+    assert "over the 0.00190735 MB limit" in big.message
+    assert isinstance(small, Parsed)

@@ -23,6 +23,7 @@ from reportflow.flows.steps.sources import SourceFile
 from reportflow.parsers import ParseSettings
 
 DEFAULT_TIME_LIMIT = 900.0
+DEFAULT_MAX_FILE_MB = 1024.0
 # A fresh worker after this many documents keeps slow leaks in C libraries from building up over a night.
 TASKS_PER_WORKER = 200
 
@@ -33,6 +34,7 @@ class WorkerSettings:
 
     workers: int | None = None  # None: one per core of the machine that parses
     time_limit: float = DEFAULT_TIME_LIMIT
+    max_file_mb: float = DEFAULT_MAX_FILE_MB
     parse: ParseSettings = field(default_factory=ParseSettings)
 
 
@@ -40,8 +42,17 @@ def parse_in_workers(sources: Sequence[SourceFile], settings: WorkerSettings) ->
     """Parse SOURCES in this process's worker pool; results in the order of SOURCES."""
     pool = _pool(settings.workers or os.cpu_count() or 1)
     limit = settings.time_limit
-    futures = [pool.schedule(parse_source, args=(source, settings.parse), timeout=limit) for source in sources]
-    return [_outcome(source, future, settings.time_limit) for source, future in zip(sources, futures, strict=True)]
+    futures = [
+        None
+        if _too_big(source, settings)
+        else pool.schedule(parse_source, args=(source, settings.parse), timeout=limit)
+        for source in sources
+    ]
+    return [_outcome(source, future, settings) for source, future in zip(sources, futures, strict=True)]
+
+
+def _too_big(source: SourceFile, settings: WorkerSettings) -> bool:
+    return source.size > settings.max_file_mb * 1024 * 1024
 
 
 def warm_up(workers: int | None = None) -> None:
@@ -49,7 +60,15 @@ def warm_up(workers: int | None = None) -> None:
     _pool(workers or os.cpu_count() or 1).schedule(os.getpid)
 
 
-def _outcome(source: SourceFile, future: ProcessFuture[Parsed | Failed], time_limit: float) -> Parsed | Failed:
+def _outcome(
+    source: SourceFile, future: ProcessFuture[Parsed | Failed] | None, settings: WorkerSettings
+) -> Parsed | Failed:
+    if future is None:
+        size = f"{source.size / 1024**2:,.0f} MB"
+        return Failed(
+            source, source.doc_id, "too_large", f"The file has {size}, over the {settings.max_file_mb:g} MB limit."
+        )
+    time_limit = settings.time_limit
     try:
         result: Parsed | Failed = future.result()
     except FutureTimeout:
