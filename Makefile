@@ -46,7 +46,7 @@ lint: setup
 	$(BIN)/mypy
 
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=15
 
 bench: setup
 	$(BIN)/python tests/bench/bench_parsers.py

@@ -12,11 +12,17 @@ import duckdb
 
 REPO = Path(__file__).resolve().parents[1]
 REPORTFLOW = Path(sys.executable).with_name("reportflow")
+SHARED_PREFECT_HOME = "REPORTFLOW_TEST_PREFECT_HOME"
 
 
 def cli_env(prefect_home: Path) -> dict[str, str]:
+    """The environment of a `reportflow` command: no Prefect settings of the caller's, and a Prefect home.
+
+    Within the suite every command shares one Prefect home (`SHARED_PREFECT_HOME`, set by conftest):
+    a new home costs about 9 s of database migrations on the first run in it.
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env["PREFECT_HOME"] = str(prefect_home)
+    env["PREFECT_HOME"] = os.environ.get(SHARED_PREFECT_HOME, str(prefect_home))
     return env
 
 

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,3 +25,14 @@ def corpus_path(*parts: str) -> Path:
 
 def load_truth(name: str) -> dict[str, Any]:
     return json.loads(corpus_path("seed", f"{name}.truth.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_prefect_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One Prefect home for every `reportflow` command the suite starts (see `cli_helpers.cli_env`)."""
+    from tests.cli_helpers import SHARED_PREFECT_HOME
+
+    home = tmp_path_factory.mktemp("prefect-home")
+    os.environ[SHARED_PREFECT_HOME] = str(home)
+    yield home
+    os.environ.pop(SHARED_PREFECT_HOME, None)

@@ -14,7 +14,7 @@ import duckdb
 import pytest
 
 from reportflow.flows.steps.store import DatasetStore
-from tests.cli_helpers import REPO, rows, run_cli
+from tests.cli_helpers import REPO, cli_env, rows, run_cli
 from tests.conftest import corpus_path, load_truth
 
 
@@ -142,15 +142,12 @@ def test_second_concurrent_run_stops_with_a_clear_message(tmp_path: Path, prefec
     assert rows(tmp_path / "out", "documents") == []
 
 
-def test_each_run_publishes_a_markdown_report_as_a_prefect_artifact(seed_run: SeedRun, prefect_home: Path) -> None:
-    with sqlite3.connect(prefect_home / "prefect.db") as db:
-        reports = [
-            row[0]
-            for row in db.execute("SELECT data FROM artifact WHERE key = 'reportflow-run-summary' ORDER BY created")
-        ]
-    first = json.loads(reports[0]) if reports[0].startswith('"') else reports[0]
-    assert len(reports) >= 2  # the seed runs first; later tests of this module add their own
-    assert "| files seen | 4 |" in first
-    assert "| parsed: docx (native) | 1 |" in first and "| parsed: txt (native) | 1 |" in first
-    assert "| error: empty_file | 1 |" in first and "| error: unsupported_format | 1 |" in first
-    assert "| pages per second |" in first
+def test_each_run_publishes_a_markdown_report_as_a_prefect_artifact(seed_run: SeedRun) -> None:
+    first_run = min(rows(seed_run.dest, "runs"), key=lambda r: r["started_at"])["run_id"]
+    query = "SELECT data FROM artifact WHERE key = 'reportflow-run-summary' AND flow_run_id = ?"
+    with sqlite3.connect(Path(cli_env(seed_run.dest)["PREFECT_HOME"]) / "prefect.db") as db:
+        [report] = [json.loads(row[0]) for row in db.execute(query, (first_run,))]
+    assert "| files seen | 4 |" in report
+    assert "| parsed: docx (native) | 1 |" in report and "| parsed: txt (native) | 1 |" in report
+    assert "| error: empty_file | 1 |" in report and "| error: unsupported_format | 1 |" in report
+    assert "| pages per second |" in report
