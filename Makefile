@@ -10,7 +10,7 @@ APT_PACKAGES := python3-venv ca-certificates tesseract-ocr tesseract-ocr-vie tes
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO := .demo
 
-.PHONY: setup system-packages demo test lint bench clean
+.PHONY: setup system-packages demo test lint bench fuzz clean
 
 setup: $(STAMP)
 
@@ -53,8 +53,14 @@ bench: setup
 	$(BIN)/python tests/bench/bench_pdf.py
 	$(BIN)/python tests/bench/bench_pdf_memory.py
 	$(BIN)/python tests/bench/bench_ocr.py
-	$(BIN)/python tests/bench/bench_flow.py
+	$(BIN)/python tests/bench/bench_flow.py 10000
+	$(BIN)/python tests/bench/bench_orchestration.py 1000
 	$(BIN)/python tests/bench/bench_dedup.py
+
+MINUTES ?= 10
+fuzz: setup
+	$(BIN)/pip install -q -c constraints.txt 'atheris>=2.3'
+	$(BIN)/python tests/fuzz/fuzz_parsers.py $(MINUTES)
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache .mypy_cache .ruff_cache *.egg-info

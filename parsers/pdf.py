@@ -6,6 +6,7 @@ import io
 import logging
 import math
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pdfplumber
 import pypdfium2 as pdfium
@@ -65,8 +66,8 @@ def _extraction(pages: list[PageLayout]) -> str:
 def _read_pages(data: bytes, settings: OcrSettings) -> Iterator[PageLayout]:
     start, count = 0, None
     while count is None or start < count:
-        with _open(data) as pdf:
-            count = len(pdf.pages)
+        with _opened(data) as pdf:
+            count = _page_count(pdf)
             rendered = PageRenderer(data)
             for index in range(start, min(start + PAGES_PER_OPEN, count)):
                 _check_size(pdf.pages[index], index + 1)
@@ -109,6 +110,18 @@ class PageRenderer:
             self._document.close()
 
 
+@contextmanager
+def _opened(data: bytes) -> Iterator[PDF]:
+    pdf = _open(data)
+    try:
+        yield pdf
+    finally:
+        try:
+            pdf.close()
+        except Exception:  # closing walks the page tree again, and a broken one fails again
+            pdf.stream.close()
+
+
 def _open(data: bytes) -> PDF:
     try:
         return pdfplumber.open(io.BytesIO(data))
@@ -119,6 +132,14 @@ def _open(data: bytes) -> PDF:
         raise CorruptFileError(f"Not a readable PDF: {cause}.") from e
     except Exception as e:
         raise CorruptFileError(f"Not a readable PDF: {type(e).__name__}: {e}.") from e
+
+
+def _page_count(pdf: PDF) -> int:
+    """pdfminer reads the page tree lazily: a broken one fails here, with any of its many exception types."""
+    try:
+        return len(pdf.pages)
+    except Exception as e:
+        raise CorruptFileError(f"The PDF's page tree could not be read: {type(e).__name__}: {e}.") from e
 
 
 def _read_one(page: Page, number: int) -> PageLayout:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from typing import Any, cast
 
@@ -78,7 +79,9 @@ def _check_package(data: bytes) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             _check_sizes(archive)
             head = archive.open("word/document.xml").read(4096)
-    except (zipfile.BadZipFile, KeyError, OSError, EOFError) as e:
+    # zlib.error: damaged deflate data; NotImplementedError: a compression method zipfile lacks;
+    # RuntimeError: an encrypted part.
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError, zlib.error, NotImplementedError, RuntimeError) as e:
         raise CorruptFileError(f"Not a readable Word document: {e}.") from e
     if _STRICT_NAMESPACE in head:
         raise UnsupportedFormatError("Strict Open XML Word documents are not supported yet.")
