@@ -157,13 +157,20 @@ def _read_words(image: Image.Image, dpi: float, settings: OcrSettings) -> list[_
         raise OcrFailedError("Tesseract could not recognise the page.")
     rows: list[_Row] = []
     for word in tesserocr.iterate_level(api.GetIterator(), tesserocr.RIL.WORD):
-        text, box = word.GetUTF8Text(tesserocr.RIL.WORD) or "", word.BoundingBox(tesserocr.RIL.WORD)
+        text, box = _word_text(word), word.BoundingBox(tesserocr.RIL.WORD)
         if word.IsAtBeginningOf(tesserocr.RIL.TEXTLINE) or not rows:
             rows.append((_baseline(word, box), []))
         if box and text.strip() and not _NOISE.fullmatch(text.strip()):
             x0, top, x1, bottom = (float(value) for value in box)
             rows[-1][1].append((text.strip(), (x0, top, x1, bottom), float(word.Confidence(tesserocr.RIL.WORD))))
     return rows
+
+
+def _word_text(word: tesserocr.PyResultIterator) -> str:
+    try:
+        return word.GetUTF8Text(tesserocr.RIL.WORD) or ""
+    except RuntimeError:  # tesserocr's way of saying a recognised word came out empty
+        return ""
 
 
 def _lines(rows: list[_Row], scale: float) -> list[tuple[Line, float]]:

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -96,8 +97,16 @@ def plain_tesseract(pages: list[tuple[Path, float]]) -> list[float]:
     return times
 
 
+_TYPOGRAPHY = str.maketrans({"‐": "-", "–": "-", "—": "-", "‘": "'", "’": "'", "“": '"', "”": '"'})
+
+
+def folded(text: str) -> str:
+    """Whitespace, dash and quote styles and ligatures (NFKC) folded: typography, not recognition."""
+    return " ".join(unicodedata.normalize("NFKC", text).translate(_TYPOGRAPHY).split())
+
+
 def cer(got: str, expected: str) -> float:
-    got, expected = " ".join(got.split()), " ".join(expected.split())
+    got, expected = folded(got), folded(expected)
     matcher = difflib.SequenceMatcher(None, got, expected, autojunk=False)
     edits = sum(max(i2 - i1, j2 - j1) for op, i1, i2, j1, j2 in matcher.get_opcodes() if op != "equal")
     return edits / max(1, len(expected))
@@ -150,7 +159,7 @@ def main(corpus: Path, limit: int) -> None:
             mine, theirs = sum(per_page[i][0] for i in chosen), sum(cli_pages[i] for i in chosen)
             print(f"    pages {label} ({len(chosen)}): ours {mine:5.1f} s, CLI {theirs:5.1f} s", end="")
             print(f"  (ours/CLI {mine / theirs:.2f})" if theirs else "")
-        print("character error rate against ground truth (whitespace folded): ours | plain tesseract")
+        print("character error rate against ground truth (typography folded): ours | plain tesseract")
         for path, expected in truths(corpus):
             got = "\n".join(b.text for b in parse_document(path.read_bytes()).blocks)
             print(f"  {path.name:40} {cer(got, expected):7.2%} | {cer(plain_text(path, folder), expected):7.2%}")
