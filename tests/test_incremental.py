@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -58,3 +60,22 @@ def test_fingerprints_persist_with_the_batch_and_the_newest_wins(tmp_path: Path)
         store.commit("r1-00000", date(2026, 11, 26), Batch(files=[fingerprint(files[0], "old")]))
         store.commit("r2-00000", date(2026, 11, 27), Batch(files=[fingerprint(files[0], "new")]))
     assert {uri: p.doc_id for uri, p in store.fingerprints().items()} == {files[0].uri: "new"}
+
+
+def test_a_passing_read_error_is_tried_again_and_a_lasting_one_is_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    [source] = discover(_folder(tmp_path) / "a.txt")
+    real_open, failures = sources.open_source, [errno.ETIMEDOUT]
+
+    def flaky(file: sources.SourceFile) -> Any:
+        if failures:
+            raise OSError(failures.pop(), "injected")
+        return real_open(file)
+
+    monkeypatch.setattr(sources, "open_source", flaky)
+    monkeypatch.setattr(sources, "RETRY_DELAY_SECONDS", 0.0)
+    assert sources.read_source(source) == "Báo cáo A\nNội dung.".encode()
+    failures[:] = [errno.EACCES]
+    with pytest.raises(PermissionError):
+        sources.read_source(source)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import time
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -15,6 +17,8 @@ import pyarrow.fs as pafs
 from reportflow.schemas import SeenFileRecord
 
 _CHUNK = 1 << 20
+READ_ATTEMPTS, RETRY_DELAY_SECONDS = 3, 0.5
+TRANSIENT_ERRNOS = {errno.EAGAIN, errno.EINTR, errno.ETIMEDOUT, errno.EBUSY, errno.ESTALE, errno.ECONNRESET}
 
 
 class SourceError(Exception):
@@ -114,9 +118,17 @@ def open_source(source: SourceFile) -> BinaryIO:
     return Path(source.uri).open("rb")
 
 
-def read_source(source: SourceFile) -> bytes:
-    with open_source(source) as stream:
-        return stream.read()
+def read_source(source: SourceFile, attempts: int = READ_ATTEMPTS) -> bytes:
+    """The file's bytes; a read that fails for a passing reason (a busy or timed-out network mount) is tried again."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with open_source(source) as stream:
+                return stream.read()
+        except OSError as e:
+            if e.errno not in TRANSIENT_ERRNOS or attempt == attempts:
+                raise
+            time.sleep(RETRY_DELAY_SECONDS * attempt)
+    raise AssertionError("unreachable")
 
 
 def select_new(
