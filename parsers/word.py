@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -80,8 +81,18 @@ def _check_package(data: bytes) -> None:
             _check_sizes(archive)
             head = archive.open("word/document.xml").read(4096)
     # zlib.error: damaged deflate data; NotImplementedError: a compression method zipfile lacks;
-    # RuntimeError: an encrypted part.
-    except (zipfile.BadZipFile, KeyError, OSError, EOFError, zlib.error, NotImplementedError, RuntimeError) as e:
+    # RuntimeError: an encrypted part; ValueError and struct.error: offsets and headers that make no sense.
+    except (
+        zipfile.BadZipFile,
+        KeyError,
+        OSError,
+        EOFError,
+        zlib.error,
+        NotImplementedError,
+        RuntimeError,
+        ValueError,
+        struct.error,
+    ) as e:
         raise CorruptFileError(f"Not a readable Word document: {e}.") from e
     if _STRICT_NAMESPACE in head:
         raise UnsupportedFormatError("Strict Open XML Word documents are not supported yet.")
