@@ -42,6 +42,7 @@ def _flow_parameters(args: argparse.Namespace) -> dict[str, Any]:
         "workers": args.workers,
         "time_limit": args.time_limit,
         "max_file_mb": args.max_file_mb,
+        "max_memory_mb": args.max_memory_mb,
     }
 
 
@@ -87,7 +88,7 @@ def _run(args: argparse.Namespace) -> int:
         flow = ingest.with_options(task_runner=_dask_runner(args.dask_address))
     else:
         flow = ingest
-        warm_up(args.workers)  # the workers load the parsers while Prefect starts its API
+        warm_up(args.workers, args.max_memory_mb)  # the workers load the parsers while Prefect starts its API
     try:
         with _progress_bar(enabled=sys.stderr.isatty() and not args.no_progress):
             run = flow(**_flow_parameters(args))
@@ -192,6 +193,12 @@ def _flow_options() -> argparse.ArgumentParser:
         type=float,
         default=1024.0,
         help="files larger than this many MB are not read and become a too_large error (1024)",
+    )
+    options.add_argument(
+        "--max-memory-mb",
+        type=float,
+        default=1536.0,
+        help="heap one worker process may use; a document needing more becomes a too_large error (1536)",
     )
     options.add_argument("-v", "--verbose", action="store_true", help="show Prefect's own log lines")
     return options

@@ -22,6 +22,7 @@ from reportflow.flows.steps.dedup import DEFAULT_THRESHOLD, DedupSettings
 from reportflow.flows.steps.dedup_index import SeenIndex
 from reportflow.flows.steps.isolation import (
     DEFAULT_MAX_FILE_MB,
+    DEFAULT_MAX_MEMORY_MB,
     DEFAULT_TIME_LIMIT,
     WorkerSettings,
     parse_in_workers,
@@ -70,11 +71,12 @@ def ingest(
     workers: int | None = None,
     time_limit: float = DEFAULT_TIME_LIMIT,
     max_file_mb: float = DEFAULT_MAX_FILE_MB,
+    max_memory_mb: float = DEFAULT_MAX_MEMORY_MB,
 ) -> RunRecord:
     """Ingest every new file under SOURCE into the Parquet datasets under DEST."""
     settings = DedupSettings(threshold=near_threshold)
     parse_settings = ParseSettings(ocr=OcrSettings(languages=ocr_languages))
-    worker_settings = WorkerSettings(workers, time_limit, max_file_mb, parse_settings)
+    worker_settings = WorkerSettings(workers, time_limit, max_file_mb, max_memory_mb, parse_settings)
     run = _new_run(source)
     store = DatasetStore(local_path(dest))
     with store.locked(), worker_pools():

@@ -134,6 +134,11 @@ def _open(data: bytes) -> PDF:
         raise CorruptFileError(f"Not a readable PDF: {type(e).__name__}: {e}.") from e
 
 
+def _out_of_memory(error: Exception) -> bool:
+    """pdfplumber wraps whatever pdfminer raised, a MemoryError from the worker's memory cap included."""
+    return isinstance(error, MemoryError) or any(isinstance(arg, MemoryError) for arg in error.args)
+
+
 def _page_count(pdf: PDF) -> int:
     """pdfminer reads the page tree lazily: a broken one fails here, with any of its many exception types."""
     try:
@@ -146,6 +151,8 @@ def _read_one(page: Page, number: int) -> PageLayout:
     try:
         return read_page(page, number)
     except Exception as e:
+        if _out_of_memory(e):
+            raise MemoryError(f"Page {number} of the PDF needs more memory than allowed.") from e
         raise CorruptFileError(f"Page {number} of the PDF could not be read: {type(e).__name__}: {e}.") from e
     finally:
         page.close()

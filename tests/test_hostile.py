@@ -20,9 +20,12 @@ from reportlab.pdfgen import canvas
 from tests import docx_builder as build
 from tests.cli_helpers import rows, run_cli
 from tests.conftest import corpus_path
+from tests.pdf_builder import spinning_pdf
 
 SECRET = "TOP-SECRET-VALUE-4711"
 PEAK_RSS_LIMIT = 1.5 * 1024**3
+# Long enough for every good file on a slow machine, short enough not to wait on the spinning PDF.
+TIME_LIMIT = 20
 # Names with spaces, Vietnamese, and characters special in shells and URIs.
 ODD_NAMES = ["báo cáo tháng 1.txt", "a b $(touch x); 'q' \"d\" & `c`.txt", "100%25 #frag?x=1.txt"]
 
@@ -37,6 +40,7 @@ EXPECTED_ERRORS = {
     "zip-bomb.docx": "too_large",
     "pixel-bomb.png": "too_large",
     "huge-page.pdf": "too_large",
+    "spinning.pdf": "timeout",
 }
 EXPECTED_DOCUMENTS = {
     "seed.docx",
@@ -121,6 +125,7 @@ def _inputs(folder: Path, secret: Path) -> None:
         "external-entity.docx": _external_entity(secret),
         "pixel-bomb.png": _pixel_bomb(),
         "huge-page.pdf": _huge_page(),
+        "spinning.pdf": spinning_pdf(),
     }
     files |= {name: f"Báo cáo {name}\n\nNội dung của {name}.".encode() for name in ODD_NAMES}
     for name, data in files.items():
@@ -134,7 +139,7 @@ def hostile_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, A
     secret.write_text(SECRET, encoding="utf-8")
     source, dest = root / "in", root / "out"
     _inputs(source, secret)
-    done = run_cli(root / "prefect", str(source), str(dest), "--batch-size", "4")
+    done = run_cli(root / "prefect", str(source), str(dest), "--batch-size", "4", "--time-limit", str(TIME_LIMIT))
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return source, dest, done, peak_kib * 1024
 

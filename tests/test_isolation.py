@@ -19,6 +19,7 @@ from reportflow.flows.steps.isolation import WorkerSettings, parse_in_workers, s
 from reportflow.flows.steps.parse import Failed, Parsed, parse_source
 from reportflow.flows.steps.sources import discover
 from tests.cli_helpers import rows, run_cli
+from tests.pdf_builder import spinning_pdf
 
 SHORT_LIMIT = 0.5
 
@@ -116,3 +117,14 @@ def test_a_file_over_the_size_limit_is_too_large_without_being_read(tmp_path: Pa
     assert isinstance(big, Failed) and big.error_type == "too_large"
     assert "over the 0.00190735 MB limit" in big.message
     assert isinstance(small, Parsed)
+
+
+def test_a_document_needing_more_memory_than_a_worker_may_use_is_too_large(tmp_path: Path) -> None:
+    folder = write_files(tmp_path / "in", {"a-spinning.pdf": spinning_pdf(), "b.txt": b"After."})
+    settings = WorkerSettings(workers=1, time_limit=120, max_memory_mb=400)
+    started = time.monotonic()
+    spun, after = parse_in_workers(discover(folder), settings)
+    assert isinstance(spun, Failed) and spun.error_type == "too_large", spun
+    assert "more memory than a worker may use" in spun.message
+    assert isinstance(after, Parsed)
+    assert time.monotonic() - started < 100

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import resource
 import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -24,6 +25,7 @@ from reportflow.parsers import ParseSettings
 
 DEFAULT_TIME_LIMIT = 900.0
 DEFAULT_MAX_FILE_MB = 1024.0
+DEFAULT_MAX_MEMORY_MB = 1536.0
 # A fresh worker after this many documents keeps slow leaks in C libraries from building up over a night.
 TASKS_PER_WORKER = 200
 
@@ -35,12 +37,13 @@ class WorkerSettings:
     workers: int | None = None  # None: one per core of the machine that parses
     time_limit: float = DEFAULT_TIME_LIMIT
     max_file_mb: float = DEFAULT_MAX_FILE_MB
+    max_memory_mb: float = DEFAULT_MAX_MEMORY_MB
     parse: ParseSettings = field(default_factory=ParseSettings)
 
 
 def parse_in_workers(sources: Sequence[SourceFile], settings: WorkerSettings) -> list[Parsed | Failed]:
     """Parse SOURCES in this process's worker pool; results in the order of SOURCES."""
-    pool = _pool(settings.workers or os.cpu_count() or 1)
+    pool = _pool(settings.workers or os.cpu_count() or 1, settings.max_memory_mb)
     limit = settings.time_limit
     futures = [
         None
@@ -55,9 +58,9 @@ def _too_big(source: SourceFile, settings: WorkerSettings) -> bool:
     return source.size > settings.max_file_mb * 1024 * 1024
 
 
-def warm_up(workers: int | None = None) -> None:
+def warm_up(workers: int | None = None, max_memory_mb: float = DEFAULT_MAX_MEMORY_MB) -> None:
     """Start this process's worker pool now, in the background (while Prefect starts its API, say)."""
-    _pool(workers or os.cpu_count() or 1).schedule(os.getpid)
+    _pool(workers or os.cpu_count() or 1, max_memory_mb).schedule(os.getpid)
 
 
 def _outcome(
@@ -79,17 +82,32 @@ def _outcome(
     return result
 
 
-_pools: dict[int, ProcessPool] = {}
+_pools: dict[tuple[int, float], ProcessPool] = {}
 _pools_lock = threading.Lock()
 
 
-def _pool(workers: int) -> ProcessPool:
-    """One pool per process and size, started on first use and kept for the process's life."""
+def _pool(workers: int, max_memory_mb: float) -> ProcessPool:
+    """One pool per process and shape, started on first use and kept for the process's life."""
+    key = (workers, max_memory_mb)
     with _pools_lock:
-        if workers not in _pools:
+        if key not in _pools:
             _allow_children()
-            _pools[workers] = ProcessPool(max_workers=workers, max_tasks=TASKS_PER_WORKER, context=_context())
-        return _pools[workers]
+            _pools[key] = ProcessPool(
+                max_workers=workers,
+                max_tasks=TASKS_PER_WORKER,
+                initializer=_limit_memory,
+                initargs=(round(max_memory_mb * 1024 * 1024),),
+                context=_context(),
+            )
+        return _pools[key]
+
+
+def _limit_memory(max_bytes: int) -> None:
+    """Cap the worker's heap: a document that needs more fails with MemoryError instead of exhausting the machine."""
+    _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    resource.setrlimit(
+        resource.RLIMIT_DATA, (max_bytes if hard == resource.RLIM_INFINITY else min(max_bytes, hard), hard)
+    )
 
 
 def _allow_children() -> None:

@@ -39,6 +39,8 @@ def parse_source(source: SourceFile, settings: ParseSettings | None = None) -> P
         return Parsed(source, doc_id, parse_document(data, settings))
     except ReportflowError as e:
         return Failed(source, doc_id, e.error_type, str(e))
+    except MemoryError:
+        return Failed(source, doc_id, "too_large", "Parsing the file needed more memory than a worker may use.")
     except Exception as e:  # a library choking on malformed input must not stop the night
         log.warning("parser failed on %s", source.uri, exc_info=True)
         return Failed(source, doc_id, "parser_error", f"The parser failed: {type(e).__name__}: {e}")
