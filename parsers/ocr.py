@@ -44,6 +44,7 @@ LINE_BOX_PER_EM = 1.15
 ASCENT_EM, DESCENT_EM = 0.95, 0.25
 SIZE_TOLERANCE = 0.35
 _NOISE = re.compile(r"[_|~`'‘’.,:;-]{1,3}")
+_DASHES = {"-", "–", "—"}
 
 _local = threading.local()
 
@@ -160,10 +161,21 @@ def _read_words(image: Image.Image, dpi: float, settings: OcrSettings) -> list[_
         text, box = _word_text(word), word.BoundingBox(tesserocr.RIL.WORD)
         if word.IsAtBeginningOf(tesserocr.RIL.TEXTLINE) or not rows:
             rows.append((_baseline(word, box), []))
-        if box and text.strip() and not _NOISE.fullmatch(text.strip()):
+        if box and text.strip():
             x0, top, x1, bottom = (float(value) for value in box)
             rows[-1][1].append((text.strip(), (x0, top, x1, bottom), float(word.Confidence(tesserocr.RIL.WORD))))
-    return rows
+    return [(baseline, _without_specks(words)) for baseline, words in rows]
+
+
+def _without_specks(words: list[_Word]) -> list[_Word]:
+    """Specks of dirt read as punctuation dropped; a dash between two words (`Sơn - Bí thư`) is kept."""
+    noise = [bool(_NOISE.fullmatch(text)) for text, _, _ in words]
+    kept = []
+    for i, word in enumerate(words):
+        between_words = 0 < i < len(words) - 1 and not noise[i - 1] and not noise[i + 1]
+        if not noise[i] or (word[0] in _DASHES and between_words):
+            kept.append(word)
+    return kept
 
 
 def _word_text(word: tesserocr.PyResultIterator) -> str:
