@@ -81,14 +81,9 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from reportflow.flows.ingest import ingest
-    from reportflow.flows.steps.isolation import warm_up
     from reportflow.flows.steps.store import DestinationBusyError, StoreError
 
-    if args.dask_address:
-        flow = ingest.with_options(task_runner=_dask_runner(args.dask_address))
-    else:
-        flow = ingest
-        warm_up(args.workers, args.max_memory_mb)  # the workers load the parsers while Prefect starts its API
+    flow = ingest.with_options(task_runner=_dask_runner(args.dask_address)) if args.dask_address else ingest
     try:
         with _progress_bar(enabled=sys.stderr.isatty() and not args.no_progress):
             run = flow(**_flow_parameters(args))

@@ -58,11 +58,6 @@ def _too_big(source: SourceFile, settings: WorkerSettings) -> bool:
     return source.size > settings.max_file_mb * 1024 * 1024
 
 
-def warm_up(workers: int | None = None, max_memory_mb: float = DEFAULT_MAX_MEMORY_MB) -> None:
-    """Start this process's worker pool now, in the background (while Prefect starts its API, say)."""
-    _pool(workers or os.cpu_count() or 1, max_memory_mb).schedule(os.getpid)
-
-
 def _outcome(
     source: SourceFile, future: ProcessFuture[Parsed | Failed] | None, settings: WorkerSettings
 ) -> Parsed | Failed:
