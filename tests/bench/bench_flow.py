@@ -7,22 +7,11 @@ Prefect flow with no work (the embedded API's start-up cost on this machine).
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-REPORTFLOW = Path(sys.executable).with_name("reportflow")
-EMPTY_FLOW = "from prefect import flow\n@flow\ndef nothing():\n    return 1\nnothing()\n"
-
-
-def timed(command: list[str]) -> float:
-    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING"}
-    start = time.perf_counter()
-    subprocess.run(command, check=True, capture_output=True, env=env)
-    return time.perf_counter() - start
+from timing import EMPTY_FLOW, REPORTFLOW, timed
 
 
 def write_reports(folder: Path, count: int) -> None:

@@ -17,17 +17,14 @@ from __future__ import annotations
 import io
 import itertools
 import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import docx
+from timing import EMPTY_FLOW, REPORTFLOW, timed
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
-REPORTFLOW = Path(sys.executable).with_name("reportflow")
-EMPTY_FLOW = "from prefect import flow\n@flow\ndef nothing():\n    return 1\nnothing()\n"
 PLAIN_PIPELINE = """
 import sys
 from datetime import UTC, datetime
@@ -85,15 +82,6 @@ def _readable(sample: Path) -> bool:
     except Exception:
         return False
     return True
-
-
-def timed(command: list[str]) -> float:
-    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING"}
-    start = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
-    if done.returncode:
-        raise SystemExit(f"{' '.join(command[:2])} failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    return time.perf_counter() - start
 
 
 def main(count: int) -> None:
