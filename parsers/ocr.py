@@ -82,6 +82,13 @@ def _check_languages(folder: str, languages: str) -> None:
         raise OcrFailedError(f"Tesseract has no language data for {'+'.join(missing)} (install {packages}).")
 
 
+RED_INK_MARGIN = 60
+_COLOUR_MODES = ("RGB", "RGBA", "P", "CMYK")
+SEAL_CELL_INCHES = 0.1
+SEAL_CELL_SHARE = 0.02
+SEAL_MIN_INCHES = 1.0  # seals are 30-45 mm across
+
+
 def ocr_page(image: Image.Image, dpi: float, number: int, settings: OcrSettings) -> PageLayout:
     """Lines of one page image in reading order.
 
@@ -111,8 +118,9 @@ def ocr_page(image: Image.Image, dpi: float, number: int, settings: OcrSettings)
 
 
 def _prepared(image: Image.Image, dpi: float) -> Image.Image:
-    """Grayscale, scaled up to about 200 dpi when the scan is coarser, and straightened when skewed."""
-    gray = image.convert("L")
+    """Grayscale without red seals, scaled up to about 200 dpi when the scan is coarser, and straightened
+    when skewed."""
+    gray = _without_seals(image, dpi)
     if dpi < MIN_DPI:
         factor = min(MIN_DPI / max(dpi, 1.0), MAX_UPSCALE)
         gray = gray.resize((round(gray.width * factor), round(gray.height * factor)), Image.Resampling.LANCZOS)
@@ -120,6 +128,71 @@ def _prepared(image: Image.Image, dpi: float) -> Image.Image:
     if abs(angle) >= MIN_SKEW_DEGREES:
         gray = gray.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
     return gray
+
+
+def has_seal(image: Image.Image, dpi: float) -> bool:
+    """Whether a (colour) page image holds a red seal."""
+    return bool(image.mode in _COLOUR_MODES and _seal_boxes(_red_ink(image), dpi))
+
+
+def _red_ink(image: Image.Image) -> np.ndarray:
+    rgb = np.asarray(image.convert("RGB"), dtype=np.int16)
+    return np.asarray((rgb[..., 0] - np.maximum(rgb[..., 1], rgb[..., 2])) > RED_INK_MARGIN)
+
+
+def _without_seals(image: Image.Image, dpi: float) -> Image.Image:
+    """Grayscale with red seals turned white: on official documents they cover the signer's name, and
+    Tesseract takes the whole region for a picture. Red text (a heading, a drop cap) is kept."""
+    gray = image.convert("L")
+    if image.mode not in _COLOUR_MODES:
+        return gray
+    red = _red_ink(image)
+    boxes = _seal_boxes(red, dpi)
+    if not boxes:
+        return gray
+    pixels = np.asarray(gray).copy()
+    for top, left, bottom, right in boxes:
+        region = pixels[top:bottom, left:right]
+        region[red[top:bottom, left:right]] = 255
+    cleaned = Image.fromarray(pixels)
+    cleaned.info = dict(gray.info)
+    return cleaned
+
+
+def _seal_boxes(red: np.ndarray, dpi: float) -> list[tuple[int, int, int, int]]:
+    """Pixel boxes of red regions about as tall as wide and at least SEAL_MIN_INCHES across."""
+    cell = max(1, round(dpi * SEAL_CELL_INCHES))
+    rows, cols = red.shape[0] // cell, red.shape[1] // cell
+    if not rows or not cols:
+        return []
+    share = red[: rows * cell, : cols * cell].reshape(rows, cell, cols, cell).mean(axis=(1, 3))
+    inked = {(r, c) for r, c in zip(*np.nonzero(share > SEAL_CELL_SHARE), strict=True)}
+    boxes = []
+    for component in _components(inked):
+        top, bottom = min(r for r, _ in component), max(r for r, _ in component) + 1
+        left, right = min(c for _, c in component), max(c for _, c in component) + 1
+        height, width = (bottom - top) * cell, (right - left) * cell
+        if min(height, width) >= SEAL_MIN_INCHES * dpi and max(height, width) <= 2 * min(height, width):
+            boxes.append((top * cell, left * cell, bottom * cell, right * cell))
+    return boxes
+
+
+def _components(cells: set[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+    found, seen = [], set()
+    for start in cells:
+        if start in seen:
+            continue
+        seen.add(start)
+        stack, component = [start], []
+        while stack:
+            r, c = stack.pop()
+            component.append((r, c))
+            for near in ((r + dr, c + dc) for dr in (-1, 0, 1) for dc in (-1, 0, 1)):
+                if near in cells and near not in seen:
+                    seen.add(near)
+                    stack.append(near)
+        found.append(component)
+    return found
 
 
 def skew_angle(gray: Image.Image) -> float:

@@ -10,13 +10,14 @@ from contextlib import contextmanager
 
 import pdfplumber
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 from pdfminer.pdfdocument import PDFPasswordIncorrect
 from pdfplumber.page import Page
 from pdfplumber.pdf import PDF
 from pdfplumber.utils.exceptions import PdfminerException
 from PIL import Image
 
-from reportflow.parsers.ocr import RENDER_DPI, OcrSettings, ocr_page
+from reportflow.parsers.ocr import RENDER_DPI, OcrSettings, has_seal, ocr_page
 from reportflow.parsers.pdf_flow import page_blocks
 from reportflow.parsers.pdf_page import PageLayout, read_page
 from reportflow.schemas import CorruptFileError, EncryptedError, NoTextError, ParsedDocument, TooLargeError
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 PAGES_PER_OPEN = 50
 MAX_RENDER_PIXELS = 40_000_000
 MAX_PAGE_POINTS = 14_400
+SEAL_PREVIEW_DPI = 40
 
 
 def parse_pdf(data: bytes, settings: OcrSettings | None = None) -> ParsedDocument:
@@ -47,6 +49,51 @@ def parse_pdf(data: bytes, settings: OcrSettings | None = None) -> ParsedDocumen
     )
 
 
+def with_widget_text(data: bytes) -> bytes:
+    """The PDF with its form widgets drawn into the pages' content.
+
+    Signed Vietnamese documents get their number and day inside e-signature widgets: a viewer shows
+    them, but they are no part of the page's text until flattened.
+    """
+    if b"/Widget" not in data and b"/ObjStm" not in data:  # widgets may hide in compressed object streams
+        return data
+    try:
+        document = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError:
+        return data  # pdfplumber gives the proper error
+    try:
+        if not _flatten_widgets(document):
+            return data
+        flattened = io.BytesIO()
+        document.save(flattened)
+        return flattened.getvalue()
+    except pdfium.PdfiumError:
+        return data
+    finally:
+        document.close()
+
+
+def _flatten_widgets(document: pdfium.PdfDocument) -> bool:
+    flattened = False
+    for index in range(len(document)):
+        page = document[index]
+        try:
+            if any(_is_widget(page, i) for i in range(pdfium_c.FPDFPage_GetAnnotCount(page.raw))):
+                done = pdfium_c.FPDFPage_Flatten(page.raw, pdfium_c.FLAT_NORMALDISPLAY)
+                flattened |= done == pdfium_c.FLATTEN_SUCCESS
+        finally:
+            page.close()
+    return flattened
+
+
+def _is_widget(page: pdfium.PdfPage, index: int) -> bool:
+    annotation = pdfium_c.FPDFPage_GetAnnot(page.raw, index)
+    try:
+        return bool(pdfium_c.FPDFAnnot_GetSubtype(annotation) == pdfium_c.FPDF_ANNOT_WIDGET)
+    finally:
+        pdfium_c.FPDFPage_CloseAnnot(annotation)
+
+
 def _check_size(page: Page, number: int) -> None:
     """PDF 1.7 caps a page side at 14,400 units (200 inches); bigger ones are made to exhaust readers."""
     if max(page.width, page.height) > MAX_PAGE_POINTS:
@@ -64,9 +111,11 @@ def _extraction(pages: list[PageLayout]) -> str:
 
 
 def _read_pages(data: bytes, settings: OcrSettings) -> Iterator[PageLayout]:
-    start, count = 0, None
+    """Text from the PDF with its widgets flattened; scans rendered from the PDF as it came, as a
+    signature's stamp drawn over a scan only adds noise to OCR."""
+    start, count, text_data = 0, None, with_widget_text(data)
     while count is None or start < count:
-        with _opened(data) as pdf:
+        with _opened(text_data) as pdf:
             count = _page_count(pdf)
             rendered = PageRenderer(data)
             for index in range(start, min(start + PAGES_PER_OPEN, count)):
@@ -87,7 +136,8 @@ def _ocr(renderer: PageRenderer, index: int, settings: OcrSettings) -> PageLayou
 
 
 class PageRenderer:
-    """Pages rendered to grayscale images with pdfium, opened only when a page needs OCR."""
+    """Pages rendered to grayscale images with pdfium, opened only when a page needs OCR; in colour
+    when a small preview shows a red seal, for OCR to take it out."""
 
     def __init__(self, data: bytes) -> None:
         self._data = data
@@ -100,7 +150,9 @@ class PageRenderer:
         try:
             width, height = page.get_size()
             scale = min(RENDER_DPI / 72, math.sqrt(MAX_RENDER_PIXELS / max(width * height, 1.0)))
-            image = page.render(scale=scale, grayscale=True).to_pil()
+            preview = page.render(scale=SEAL_PREVIEW_DPI / 72).to_pil()
+            in_colour = has_seal(preview, SEAL_PREVIEW_DPI)
+            image = page.render(scale=scale, grayscale=not in_colour).to_pil()
         finally:
             page.close()
         return image, scale * 72

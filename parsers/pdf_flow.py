@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+import statistics
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +20,8 @@ MARGIN_ZONE = 0.16
 RUNNING_MIN_SHARE = 0.4
 FOOTNOTE_SIZE_RATIO = 0.85
 HEADING_SIZE_RATIO = 1.15
+SMALL_PRINT_RATIO = 0.6
+SMALL_PRINT_MIN_CHARS = 4  # letters of a word set vertically are no lines of small print
 INDENT_EM = 0.8
 CENTER_MARGIN_EM = 1.5
 SHORT_LINE_EM = 1.5
@@ -66,13 +69,18 @@ def _body_size(flow: list[tuple[int, Line]]) -> float:
 
 
 def _margin_lines(page: PageLayout) -> Iterator[tuple[str, Line]]:
-    ordered = sorted((line for line in page.lines if line.table_rows is None), key=lambda line: line.top)
-    for line in ordered[:3]:
-        if line.bottom <= page.height * MARGIN_ZONE:
-            yield "top", line
-    for line in ordered[-3:]:
-        if line.top >= page.height * (1 - MARGIN_ZONE):
-            yield "bottom", line
+    """The first and last three lines of a page in its margin zones; small print (an e-signature's
+    stamp over a gazette's running header) counted apart, so it does not push the header out."""
+    lines = [line for line in page.lines if line.table_rows is None]
+    usual = statistics.median(line.size for line in lines) if lines else 0.0
+    for small in (False, True):
+        ordered = sorted((x for x in lines if (x.size < SMALL_PRINT_RATIO * usual) == small), key=lambda x: x.top)
+        for line in ordered[:3]:
+            if line.bottom <= page.height * MARGIN_ZONE:
+                yield "top", line
+        for line in ordered[-3:]:
+            if line.top >= page.height * (1 - MARGIN_ZONE):
+                yield "bottom", line
 
 
 def _running_key(zone: str, line: Line) -> tuple[str, str, int]:
@@ -149,7 +157,8 @@ def _assemble(
     pending = list(notes)
     current: _Paragraph | None = None
     for number, line in flow:
-        if current and _continues(current, line, number, gaps, justified):
+        goes_on = _continues(current, line, number, gaps, justified) if current else False
+        if current and (goes_on or _small_print_goes_on(current, line, size)):
             current.lines.append(line)
             current.markers.extend(line.markers)
             current.last_page = number
@@ -199,6 +208,21 @@ def _continues(paragraph: _Paragraph, line: Line, page: int, gaps: dict[int, flo
     if line.x0 > min(x.x0 for x in paragraph.lines) + INDENT_EM * line.size and not _hangs(paragraph, line):
         return False
     return not (justified and _is_short(prev))
+
+
+def _small_print_goes_on(paragraph: _Paragraph, line: Line, body_size: float) -> bool:
+    """Small print set flush under small print of the same size (an e-signature's stamp) is one block,
+    short lines or not."""
+    prev = paragraph.lines[-1]
+    return (
+        prev.table_rows is None
+        and line.table_rows is None
+        and line.size < SMALL_PRINT_RATIO * body_size
+        and abs(line.size - prev.size) < 0.5
+        and abs(line.x0 - prev.x0) < 1.0
+        and min(len(line.text), len(prev.text)) >= SMALL_PRINT_MIN_CHARS
+        and 0 <= line.top - prev.bottom < 0.5 * line.size
+    )
 
 
 def _hangs(paragraph: _Paragraph, line: Line) -> bool:

@@ -14,6 +14,7 @@ from datetime import date
 
 from reportflow.parsers.dates import parse_dateline
 from reportflow.parsers.language import detect_language
+from reportflow.parsers.vn_admin import AdminDocument, read_admin_layout
 from reportflow.schemas import Block, ParsedDocument
 
 DATELINE_SEARCH_HEAD = 6
@@ -34,6 +35,9 @@ _NAME_CONNECTORS = frozenset({"và", "and", "de", "van", "von", "thị"})
 
 def apply_structure(doc: ParsedDocument) -> ParsedDocument:
     """The document with title, date line, caption and signature kinds and its metadata set."""
+    admin = read_admin_layout(doc.blocks)
+    if admin is not None:
+        return _with_admin_layout(doc, admin)
     blocks = list(doc.blocks)
     title = _mark_title(blocks)
     published = _mark_dateline(blocks)
@@ -46,6 +50,24 @@ def apply_structure(doc: ParsedDocument) -> ParsedDocument:
         published_date=doc.published_date or published,
         author=doc.author or author,
         language=detect_language(b.text for b in blocks),
+    )
+
+
+def _with_admin_layout(doc: ParsedDocument, admin: AdminDocument) -> ParsedDocument:
+    """An administrative document's parts stand for title, date line and signature."""
+    blocks = admin.blocks
+    _mark_captions_and_headings(blocks, doc.has_style_cues)
+    return dataclasses.replace(
+        doc,
+        blocks=tuple(blocks),
+        title=doc.title or admin.title,
+        published_date=doc.published_date or admin.published_date,
+        author=doc.author or admin.signer,
+        language=detect_language(b.text for b in blocks),
+        issuer=admin.issuer,
+        doc_number=admin.doc_number,
+        doc_type=admin.doc_type,
+        signer=admin.signer,
     )
 
 

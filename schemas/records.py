@@ -28,6 +28,17 @@ KINDS = (
     "signature",
     "header",
     "footer",
+    # the parts of a Vietnamese administrative document's official layout
+    "issuer",
+    "motto",
+    "doc_number",
+    "place_date",
+    "doc_type",
+    "subject",
+    "addressee",
+    "recipients",
+    "signer_title",
+    "stamp",
 )
 
 
@@ -72,6 +83,10 @@ class ParsedDocument:
     language: str = "und"
     has_style_cues: bool = False
     ocr_pages: tuple[int, ...] = ()
+    issuer: str | None = None
+    doc_number: str | None = None
+    doc_type: str | None = None
+    signer: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +107,10 @@ class DocumentRecord:
     ingested_at: datetime = _col(_TS)
     content_hash: str | None = _col(_STR, nullable=True)
     size_bytes: int = _col(_I64, default=0)
+    issuer: str | None = _col(_STR, nullable=True, default=None)
+    doc_number: str | None = _col(_STR, nullable=True, default=None)
+    doc_type: str | None = _col(_STR, nullable=True, default=None)
+    signer: str | None = _col(_STR, nullable=True, default=None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -98,7 +98,8 @@ def test_real_vietnamese_docs(real_docs: dict[str, ParsedDocument]) -> None:
     report = real_docs[REAL_DOCS[0]]
     assert report.title is not None and report.title.startswith("BÁO CÁO Kết quả triển khai Đề án 06")
     assert report.language == "vi"
-    assert any(b.kind == "table" for b in report.blocks)
+    assert (report.doc_type, report.doc_number, report.signer) == ("bao_cao", "/BC-BCĐ", "Nguyễn Ngọc Phúc")
+    assert [b.kind for b in report.blocks].count("motto") == 1
     notice = real_docs[REAL_DOCS[1]]
     assert notice.title is not None and notice.title.startswith("THÔNG BÁO")
     submission = real_docs[REAL_DOCS[2]]

@@ -74,6 +74,10 @@ def _document_record(result: Parsed, flagged: FlaggedDocument, run_id: str, now:
         ingested_at=now,
         content_hash=flagged.content_hash,
         size_bytes=result.source.size,
+        issuer=doc.issuer,
+        doc_number=doc.doc_number,
+        doc_type=doc.doc_type,
+        signer=doc.signer,
     )
 
 
