@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from datetime import date
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 from reportflow.parsers import parse_document
 from reportflow.parsers.structure import apply_structure
 from reportflow.parsers.vn_admin import fold, read_admin_layout
 from reportflow.schemas import Block, ParsedDocument
+from tests.cli_helpers import REPORTFLOW, rows, run_cli
 from tests.conftest import corpus_path
 
 TRUTH = json.loads((Path(__file__).parent / "truth" / "vn_admin.json").read_text(encoding="utf-8"))
@@ -273,3 +277,37 @@ def test_a_sample_on_a_textbook_page(relative: str, parsed: dict[str, ParsedDocu
 def test_an_unreadable_photo_gives_no_made_up_parts(relative: str, parsed: dict[str, ParsedDocument]) -> None:
     doc = _parse(parsed, relative)
     assert all(getattr(doc, field) is None for field in FIELDS)
+
+
+def test_a_run_writes_the_new_documents_columns_beside_files_written_without_them(tmp_path: Path) -> None:
+    """Older files lack the four columns: DuckDB (by name) and compaction read them as nulls."""
+    source, dest = tmp_path / "in", tmp_path / "out"
+    source.mkdir()
+    pdf = "Tờ-trình-UBND-đổi-tên-Hội-Thiện-nguyện-Lan-tỏa-yêu-thương-Bình-Thuận-tỉnh-Lâm-Đồng.pdf"
+    shutil.copy(corpus_path("seed", "seed.txt"), source / "seed.txt")
+    assert run_cli(tmp_path, str(source), str(dest)).returncode == 0
+    _drop_columns(dest / "documents", ["issuer", "doc_number", "doc_type", "signer"])
+    shutil.copy(corpus_path("public", "vn-vbai-lamdong", pdf), source / pdf)
+    assert run_cli(tmp_path, str(source), str(dest)).returncode == 0
+    compacted = subprocess.run([str(REPORTFLOW), "compact", str(dest)], capture_output=True, text=True, check=False)
+    assert compacted.returncode == 0, compacted.stderr
+    found = {
+        Path(r["source_uri"]).name: (r["issuer"], r["doc_number"], r["doc_type"], r["signer"], r["published_date"])
+        for r in rows(dest, "documents")
+    }
+    assert found == {
+        "seed.txt": (None, None, None, None, date(2017, 7, 17)),
+        pdf: ("UBND TỈNH LÂM ĐỒNG SỞ NỘI VỤ", "156/TTr-SNV", "to_trinh", "Nguyễn Đức Vũ", date(2025, 8, 25)),
+    }
+    kinds = {r["kind"] for r in rows(dest, "paragraphs") if r["doc_id"] != _doc_id(dest, "seed.txt")}
+    assert {"issuer", "motto", "doc_number", "place_date", "doc_type", "subject", "recipients"} <= kinds
+
+
+def _drop_columns(folder: Path, names: list[str]) -> None:
+    for part in folder.rglob("*.parquet"):
+        table = pq.read_table(part)
+        pq.write_table(table.drop_columns(names).replace_schema_metadata(table.schema.metadata), part)
+
+
+def _doc_id(dest: Path, name: str) -> str:
+    return next(str(r["doc_id"]) for r in rows(dest, "documents") if Path(r["source_uri"]).name == name)
