@@ -93,7 +93,8 @@ _SYMBOL_TYPES = {
     "TC": "thong_cao",
     "GGT": "giay_gioi_thieu",
     "GUQ": "giay_uy_quyen",
-    "HĐ": "hop_dong",
+    "ND": "nghi_dinh",
+    "TT": "thong_tu",
 }
 
 
@@ -133,7 +134,7 @@ def read_admin_layout(blocks: Sequence[Block]) -> AdminDocument | None:
         return None
     type_at = next((i for i in window if i > anchor and _type_line(blocks[i]) is not None), None)
     start = _head_start(blocks, window, anchor)
-    end = type_at if type_at is not None else _head_end(blocks, window)
+    end = type_at if type_at is not None else _head_end(blocks, [i for i in window if i > anchor])
     head = [i for i in window if start <= i < end]
     parts = _cut_head([blocks[i] for i in head])
     if not _is_admin(parts, type_at):
@@ -184,13 +185,13 @@ def _as_stamp(block: Block) -> Block:
     return block
 
 
-def _head_end(blocks: Sequence[Block], window: list[int]) -> int:
+def _head_end(blocks: Sequence[Block], below: list[int]) -> int:
     """Without a type line (a letter), the top block ends where the addressee or the body starts."""
-    for i in window:
+    for i in below:
         text = blocks[i].text
-        if _ADDRESSEE.match(fold(text[:12])) or (len(text) > 200 and not _NATION.search(fold(text))):
+        if _ADDRESSEE.match(fold(text[:12])) or (len(text) > ISSUER_MAX_CHARS and not _has_anchor(blocks[i])):
             return i
-    return window[-1] + 1 if window else 0
+    return below[-1] + 1 if below else len(blocks)
 
 
 # --- the top block -------------------------------------------------------------------------------
@@ -410,7 +411,7 @@ def _type_from_symbol(number: str | None, about: str | None) -> str | None:
     """A letter (công văn) has no type line; its symbol then names no type, and a `V/v` line gives its subject."""
     if number is None:
         return "cong_van" if about else None
-    symbol = number.split("/", 1)[-1]
+    symbol = number.rsplit("/", 1)[-1]
     short = fold(symbol.split("-", 1)[0])
     return _SYMBOL_TYPES.get(short, "cong_van" if "-" in symbol or about else None)
 

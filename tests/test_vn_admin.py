@@ -311,3 +311,13 @@ def _drop_columns(folder: Path, names: list[str]) -> None:
 
 def _doc_id(dest: Path, name: str) -> str:
     return next(str(r["doc_id"]) for r in rows(dest, "documents") if Path(r["source_uri"]).name == name)
+
+
+@pytest.mark.parametrize(
+    ("number_line", "doc_type"),
+    [("Số: 12/BC-UBND", "bao_cao"), ("Số: 30/2020/NĐ-CP", "nghi_dinh"), ("Số: 575/UBND-KTTH", "cong_van")],
+)
+def test_without_a_type_line_the_symbol_names_the_type(number_line: str, doc_type: str) -> None:
+    doc = _doc(WORD_HEADER.text.split(" || ")[0], number_line, "Kính gửi: Sở Tài chính", BODY)
+    assert doc.doc_type == doc_type
+    assert doc.doc_number == number_line.removeprefix("Số: ")
