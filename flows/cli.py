@@ -50,6 +50,9 @@ def _compact(dest: str) -> int:
     from reportflow.flows.steps.compact import compact
     from reportflow.flows.steps.store import DestinationBusyError, StoreError
 
+    if is_s3(dest):
+        print("reportflow: compact works on a local DEST only (S3 has no atomic swap of files)", file=sys.stderr)
+        return EXIT_USAGE
     root = local_path(dest)
     if not (root / "_reportflow").is_dir():
         print(f"reportflow: {dest} holds no reportflow datasets", file=sys.stderr)
@@ -70,7 +73,8 @@ def _serve(args: argparse.Namespace) -> int:
     from reportflow.flows.serve import serve
 
     try:
-        serve(args.name, args.cron, args.timezone, _flow_parameters(args), port=args.port)
+        parameters = _flow_parameters(args)
+        serve(args.name, args.cron, args.timezone, parameters, port=args.port, dask_address=args.dask_address)
     except KeyboardInterrupt:
         return 0
     except Exception as e:
@@ -80,10 +84,10 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from reportflow.flows.ingest import ingest
+    from reportflow.flows.ingest import ingest, task_runner
     from reportflow.flows.steps.store import DestinationBusyError, StoreError
 
-    flow = ingest.with_options(task_runner=_dask_runner(args.dask_address)) if args.dask_address else ingest
+    flow = ingest.with_options(task_runner=task_runner(args.dask_address)) if args.dask_address else ingest
     try:
         with _progress_bar(enabled=sys.stderr.isatty() and not args.no_progress):
             run = flow(**_flow_parameters(args))
@@ -100,19 +104,11 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _dask_runner(address: str) -> Any:
-    from prefect_dask.task_runners import DaskTaskRunner
-
-    return DaskTaskRunner(address=address)
-
-
 def _preflight(source: str, dest: str) -> str | None:
     """Why the run cannot start, checked before Prefect's start-up cost is paid."""
-    if is_s3(dest):
-        return "DEST on s3:// is not supported yet; write to a local or mounted folder"
     try:
-        problem = _source_problem(source)
-        if problem:
+        problem = _source_problem(source) or _s3_dest_problem(dest)
+        if problem or is_s3(dest):
             return problem
         root = local_path(dest)
         root.mkdir(parents=True, exist_ok=True)
@@ -123,6 +119,17 @@ def _preflight(source: str, dest: str) -> str | None:
     if not os.access(root, os.W_OK):
         return f"DEST {dest} is not writable"
     return None
+
+
+def _s3_dest_problem(dest: str) -> str | None:
+    if not is_s3(dest):
+        return None
+    bucket = dest.removeprefix("s3://").split("/", 1)[0]
+    try:
+        found = s3_filesystem().get_file_info(bucket)
+    except OSError as e:
+        return f"DEST {dest} cannot be reached: {e}"
+    return None if found.type != pafs.FileType.NotFound else f"DEST bucket {bucket} does not exist"
 
 
 def _source_problem(source: str) -> str | None:
@@ -141,9 +148,6 @@ def _parser() -> argparse.ArgumentParser:
     options = _flow_options()
     run = commands.add_parser(
         "run", parents=[options], help="ingest the reports under SOURCE into Parquet datasets under DEST, once"
-    )
-    run.add_argument(
-        "--dask-address", metavar="tcp://HOST:PORT", help="parse on this running Dask cluster instead of this machine"
     )
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
     serve = commands.add_parser(
@@ -165,7 +169,12 @@ def _flow_options() -> argparse.ArgumentParser:
     options.add_argument(
         "source", metavar="SOURCE", help="a file or folder: a local path, a file:// URI, or an s3://bucket/prefix"
     )
-    options.add_argument("dest", metavar="DEST", help="root folder of the output datasets")
+    options.add_argument(
+        "dest", metavar="DEST", help="root of the output datasets: a local folder or an s3://bucket/prefix"
+    )
+    options.add_argument(
+        "--dask-address", metavar="tcp://HOST:PORT", help="parse on this running Dask cluster instead of this machine"
+    )
     options.add_argument("--batch-size", type=int, default=16, help="files parsed and committed together (16)")
     options.add_argument(
         "--near-threshold",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -29,7 +30,7 @@ from reportflow.flows.steps.isolation import (
     worker_pools,
 )
 from reportflow.flows.steps.parse import Failed, Parsed
-from reportflow.flows.steps.sources import SourceFile, discover, local_path, select_new
+from reportflow.flows.steps.sources import SourceFile, discover, select_new
 from reportflow.flows.steps.store import DatasetStore
 from reportflow.parsers import ParseSettings
 from reportflow.parsers.ocr import DEFAULT_LANGUAGES, OcrSettings
@@ -38,7 +39,19 @@ from reportflow.schemas import RunRecord
 DEFAULT_BATCH_SIZE = 16
 # Batches parsed ahead of the one being written; the parsing itself runs in worker processes.
 BATCHES_IN_FLIGHT = 3
-LOCAL_RUNNER: ThreadPoolTaskRunner[Any] = ThreadPoolTaskRunner(max_workers=BATCHES_IN_FLIGHT)
+# A served deployment's runs import this module in a process of their own: the cluster to parse on
+# reaches them through the environment, which `reportflow serve --dask-address` sets.
+DASK_ADDRESS_ENV = "REPORTFLOW_DASK_ADDRESS"
+
+
+def task_runner(dask_address: str | None = None) -> Any:
+    """Batches parse on the Dask cluster at this address, else in threads feeding local worker processes."""
+    address = dask_address or os.environ.get(DASK_ADDRESS_ENV)
+    if not address:
+        return ThreadPoolTaskRunner(max_workers=BATCHES_IN_FLIGHT)
+    from prefect_dask.task_runners import DaskTaskRunner
+
+    return DaskTaskRunner(address=address)
 
 
 # Repeating a batch is harmless (a Dask worker that dies makes it run again): it only reads its files.
@@ -61,7 +74,7 @@ def _write_batch(
     store.update_run(_tallied(run, tally, status="running"))
 
 
-@flow(name="reportflow-ingest", task_runner=LOCAL_RUNNER)  # type: ignore[arg-type]  # Prefect's own annotation
+@flow(name="reportflow-ingest", task_runner=task_runner())
 def ingest(
     source: str,
     dest: str,
@@ -78,10 +91,10 @@ def ingest(
     parse_settings = ParseSettings(ocr=OcrSettings(languages=ocr_languages))
     worker_settings = WorkerSettings(workers, time_limit, max_file_mb, max_memory_mb, parse_settings)
     run = _new_run(source)
-    store = DatasetStore(local_path(dest))
+    store = DatasetStore(dest)
     with store.locked(), worker_pools():
         store.recover()
-        files = discover(source, exclude=store.root)
+        files = discover(source, exclude=store.root)  # DEST may lie inside SOURCE
         todo, learned = select_new(files, store.ingested_doc_ids(), store.fingerprints())
         run = replace(run, files_seen=len(files), files_skipped=len(files) - len(todo))
         store.begin_run(run)

@@ -133,8 +133,20 @@ def prefect_api(port: int = DEFAULT_PORT) -> Iterator[LocalServer | None]:
         server.stop()
 
 
-def serve(name: str, cron: str, timezone: str | None, parameters: dict[str, Any], port: int = DEFAULT_PORT) -> None:
-    """Serve the ingest flow on CRON until interrupted; one run at a time."""
+def serve(
+    name: str,
+    cron: str,
+    timezone: str | None,
+    parameters: dict[str, Any],
+    port: int = DEFAULT_PORT,
+    dask_address: str | None = None,
+) -> None:
+    """Serve the ingest flow on CRON until interrupted; one run at a time, parsing on the Dask cluster at
+    `dask_address` if one is given."""
+    if dask_address:
+        from reportflow.flows.ingest import DASK_ADDRESS_ENV
+
+        os.environ[DASK_ADDRESS_ENV] = dask_address  # the runs' processes inherit it
     with prefect_api(port) as server:
         from prefect.schedules import Cron
         from prefect.types.entrypoint import EntrypointType

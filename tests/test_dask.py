@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -98,3 +99,16 @@ def test_a_run_on_the_cluster_writes_what_a_local_run_writes(
     assert len(rows(remote, "documents")) == 9
     parsed_on = [w for w in workers if any("forkserver" in " ".join(c.cmdline()) for c in w.children(recursive=True))]
     assert len(parsed_on) == 2, "both Dask workers should have parsed documents in their own worker processes"
+
+
+def test_a_served_deployment_parses_on_the_cluster_named_in_its_environment() -> None:
+    """`serve --dask-address` puts the address in the environment its runs' processes inherit."""
+    code = "from reportflow.flows.ingest import ingest; r = ingest.task_runner; print(type(r).__name__, r.address)"
+    env = {**os.environ, "REPORTFLOW_DASK_ADDRESS": "tcp://127.0.0.1:8786"}
+    found = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert found.stdout.split() == ["DaskTaskRunner", "tcp://127.0.0.1:8786"]
+    env.pop("REPORTFLOW_DASK_ADDRESS")
+    found = subprocess.run(
+        [sys.executable, "-c", code.replace(", r.address", "")], env=env, capture_output=True, text=True, check=True
+    )
+    assert found.stdout.split() == ["ThreadPoolTaskRunner"]

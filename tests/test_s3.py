@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 import subprocess
@@ -9,12 +10,19 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import boto3
+import pyarrow.dataset as ds
+import pyarrow.fs as pafs
 import pytest
 
+from reportflow.flows.steps.store import DatasetStore
+from reportflow.schemas import ErrorRecord
+from reportflow.schemas.records import to_table
 from tests.cli_helpers import REPORTFLOW, cli_env, rows
 from tests.conftest import corpus_path
 
@@ -130,12 +138,82 @@ def test_a_rerun_over_the_bucket_reads_only_changed_objects(tmp_path: Path, endp
     assert len(rows(dest, "documents")) == 4
 
 
-def test_a_missing_bucket_or_an_s3_dest_stops_before_the_run_with_a_clear_message(
-    tmp_path: Path, endpoint: str
-) -> None:
+def test_a_missing_bucket_stops_before_the_run_with_a_clear_message(tmp_path: Path, endpoint: str) -> None:
     done = _run(tmp_path, endpoint, "s3://no-such-bucket/reports", tmp_path / "out")
     assert done.returncode == 2
     assert "SOURCE s3://no-such-bucket/reports does not exist" in done.stderr
-    done = _run(tmp_path, endpoint, str(tmp_path), "s3://reports/out")
+    done = _run(tmp_path, endpoint, str(tmp_path), "s3://no-such-bucket/out")
     assert done.returncode == 2
-    assert "DEST on s3:// is not supported yet" in done.stderr
+    assert "DEST bucket no-such-bucket does not exist" in done.stderr
+
+
+def test_an_s3_dest_holds_what_a_local_dest_holds(tmp_path: Path, endpoint: str, bucket: Any) -> None:
+    source = _inputs(tmp_path / "in")
+    local, remote = tmp_path / "out", f"s3://{BUCKET}/datasets"
+    assert _run(tmp_path, endpoint, str(source), local).returncode == 0
+    done = _run(tmp_path, endpoint, str(source), remote)
+    assert done.returncode == 0, done.stderr
+    for dataset, key in (("documents", "source_uri"), ("paragraphs", "paragraph_id"), ("errors", "source_uri")):
+        assert _s3_rows(endpoint, dataset, key) == _comparable(local, dataset, key)
+    again = _run(tmp_path, endpoint, str(source), remote)
+    assert again.returncode == 0, again.stderr
+    assert "already ingested, 0 documents" in again.stdout
+    assert len(_s3_rows(endpoint, "documents", "source_uri")) == len(rows(local, "documents"))
+    keys = [item["Key"] for item in bucket.list_objects_v2(Bucket=BUCKET).get("Contents", [])]
+    left = [k for k in keys if ("/staging/" in k or k.endswith("/lock")) and not k.endswith("/")]
+    assert not left  # pyarrow keeps empty-folder markers (keys ending in `/`); no staged file, no lock
+
+
+def test_a_second_run_on_an_s3_dest_stops_until_the_lease_runs_out(
+    tmp_path: Path, endpoint: str, bucket: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = _inputs(tmp_path / "in")
+    for name, value in {**CREDENTIALS, "AWS_ENDPOINT_URL": endpoint}.items():
+        monkeypatch.setenv(name, value)
+    with DatasetStore(f"s3://{BUCKET}/held").locked():
+        done = _run(tmp_path, endpoint, str(source), f"s3://{BUCKET}/held")
+    assert done.returncode == 3
+    assert f"is writing to s3://{BUCKET}/held" in done.stderr
+    stale = json.dumps({"owner": "a run that died", "expires_at": time.time() - 1})
+    bucket.put_object(Bucket=BUCKET, Key="held/_reportflow/lock", Body=stale.encode())
+    done = _run(tmp_path, endpoint, str(source), f"s3://{BUCKET}/held")
+    assert done.returncode == 0, done.stderr
+
+
+def test_batches_left_on_s3_by_a_run_that_died_are_finished_or_dropped(
+    endpoint: str, bucket: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in {**CREDENTIALS, "AWS_ENDPOINT_URL": endpoint}.items():
+        monkeypatch.setenv(name, value)
+    store = DatasetStore(f"s3://{BUCKET}/crash")
+    error = ErrorRecord("a.pdf", None, "corrupt", "Broken.", "run-1", datetime(2026, 11, 27, tzinfo=UTC))
+    for name, committed in (("committed", True), ("uncommitted", False)):
+        staged = f"_reportflow/staging/{name}"
+        store.dest.write_table(f"{staged}/errors.parquet", to_table([replace(error, run_id=name)], ErrorRecord))
+        if committed:
+            plan = {"errors": f"errors/ingest_date=2026-11-27/part-{name}.parquet"}
+            store.dest.write(f"{staged}/COMMITTED", json.dumps(plan).encode())
+    with store.locked():
+        assert store.recover() == 1
+    assert store.read("errors", ["run_id"]).column("run_id").to_pylist() == ["committed"]
+    assert store.dest.listing("_reportflow/staging", "*/*") == []
+
+
+def test_compact_refuses_an_s3_dest(tmp_path: Path) -> None:
+    done = subprocess.run([str(REPORTFLOW), "compact", "s3://reports/out"], capture_output=True, text=True, check=False)
+    assert done.returncode == 2
+    assert "compact works on a local DEST only" in done.stderr
+
+
+def _s3_rows(endpoint: str, dataset: str, key: str) -> list[tuple[Any, ...]]:
+    """Rows read back from S3 the way a data team would: pyarrow's dataset over the bucket."""
+    filesystem = pafs.S3FileSystem(
+        access_key=CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        secret_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        region=CREDENTIALS["AWS_DEFAULT_REGION"],
+        endpoint_override=endpoint,
+        scheme="http",
+    )
+    table = ds.dataset(f"{BUCKET}/datasets/{dataset}", filesystem=filesystem, partitioning="hive").to_table()
+    found = sorted(table.to_pylist(), key=lambda r: r[key])
+    return [(r[key], r.get("text") or r.get("title") or r.get("error_type"), r.get("kind")) for r in found]

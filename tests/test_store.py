@@ -6,7 +6,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
-from reportflow.flows.steps import store as store_module
+from reportflow.flows.steps import destination as destination_module
 from reportflow.flows.steps.store import Batch, DatasetStore, DestinationBusyError
 from reportflow.schemas import SCHEMA_VERSION, DocumentRecord, ParagraphRecord, RunRecord
 
@@ -93,10 +93,10 @@ def test_crash_between_moves_is_finished_by_the_next_run(tmp_path: Path, monkeyp
     store = DatasetStore(tmp_path)
     with store.locked():
         store.commit("r1-00000", DAY, _batch("a"))
-        monkeypatch.setattr(store_module.os, "replace", replace_then_die)
+        monkeypatch.setattr(os, "replace", replace_then_die)
         with pytest.raises(KeyboardInterrupt):
             store.commit("r1-00001", DAY, _batch("b"))
-    monkeypatch.setattr(store_module.os, "replace", real_replace)
+    monkeypatch.setattr(os, "replace", real_replace)
     assert {r["doc_id"] for r in _rows(tmp_path, "documents")} == {"a"}
 
     with store.locked():
@@ -112,7 +112,7 @@ def test_uncommitted_batch_is_dropped(tmp_path: Path, monkeypatch: pytest.Monkey
         raise KeyboardInterrupt("killed before the commit mark")
 
     with store.locked():
-        monkeypatch.setattr(store_module, "write_atomic", die)
+        monkeypatch.setattr(destination_module, "write_atomic", die)
         with pytest.raises(KeyboardInterrupt):
             store.commit("r1-00000", DAY, _batch("a"))
         monkeypatch.undo()

@@ -47,20 +47,20 @@ def is_s3(location: str | Path) -> bool:
     return str(location).startswith("s3://")
 
 
-def discover(location: str | Path, exclude: Path | None = None) -> list[SourceFile]:
+def discover(location: str | Path, exclude: str | Path | None = None) -> list[SourceFile]:
     """Every file under SOURCE (a local file or folder, or an s3:// prefix) in sorted `source_uri` order.
 
     Hidden files and folders, Word's `~$` lock files and DEST (when it lies
     inside SOURCE) are left out.
     """
     if is_s3(location):
-        return _discover_s3(str(location))
+        return _discover_s3(str(location), str(exclude) if exclude and is_s3(str(exclude)) else None)
     source = local_path(location).absolute()
     if source.is_file():
         return [_source_file(source)]
     if not source.is_dir():
         raise SourceError(f"SOURCE {source} does not exist")
-    skip = exclude.absolute() if exclude else None
+    skip = Path(exclude).absolute() if exclude and not is_s3(str(exclude)) else None
     found = []
     for folder, dirs, files in os.walk(source):
         dirs[:] = [d for d in dirs if not d.startswith(".") and Path(folder, d) != skip]
@@ -80,8 +80,9 @@ def _source_file(path: Path) -> SourceFile:
     return SourceFile(uri=str(path), size=status.st_size, mtime_ns=status.st_mtime_ns)
 
 
-def _discover_s3(location: str) -> list[SourceFile]:
+def _discover_s3(location: str, exclude: str | None) -> list[SourceFile]:
     filesystem, prefix = s3_filesystem(), location.removeprefix("s3://").rstrip("/")
+    skip = exclude.removeprefix("s3://").strip("/") + "/" if exclude else None
     try:
         top = filesystem.get_file_info(prefix)
         if top.type == pafs.FileType.File:
@@ -95,7 +96,9 @@ def _discover_s3(location: str) -> list[SourceFile]:
     found = [
         SourceFile(uri=f"s3://{info.path}", size=info.size, mtime_ns=info.mtime_ns or 0)
         for info in infos
-        if info.type == pafs.FileType.File and not any(not _wanted(part) for part in info.path.split("/"))
+        if info.type == pafs.FileType.File
+        and not any(not _wanted(part) for part in info.path.split("/"))
+        and not (skip and info.path.startswith(skip))
     ]
     return sorted(found, key=lambda f: f.uri)
 
