@@ -20,7 +20,8 @@ import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 import pytest
 
-from reportflow.flows.steps.store import DatasetStore
+from reportflow.flows.steps import destination
+from reportflow.flows.steps.store import Batch, DatasetStore, StoreError
 from reportflow.schemas import ErrorRecord
 from reportflow.schemas.records import to_table
 from tests.cli_helpers import REPORTFLOW, cli_env, rows
@@ -217,3 +218,19 @@ def _s3_rows(endpoint: str, dataset: str, key: str) -> list[tuple[Any, ...]]:
     table = ds.dataset(f"{BUCKET}/datasets/{dataset}", filesystem=filesystem, partitioning="hive").to_table()
     found = sorted(table.to_pylist(), key=lambda r: r[key])
     return [(r[key], r.get("text") or r.get("title") or r.get("error_type"), r.get("kind")) for r in found]
+
+
+def test_a_run_that_loses_its_lease_stops_before_its_next_commit(
+    endpoint: str, bucket: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in {**CREDENTIALS, "AWS_ENDPOINT_URL": endpoint}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(destination, "RENEW_EVERY_SECONDS", 0.2)
+    store = DatasetStore(f"s3://{BUCKET}/lost")
+    error = ErrorRecord("a.pdf", None, "corrupt", "Broken.", "run-1", datetime(2026, 11, 27, tzinfo=UTC))
+    with store.locked():
+        bucket.put_object(Bucket=BUCKET, Key="lost/_reportflow/lock", Body=b'{"owner": "another run"}')
+        time.sleep(1.0)
+        with pytest.raises(StoreError, match="lost the lock"):
+            store.commit("b-00000", datetime(2026, 11, 27).date(), Batch(errors=[error]))
+    assert store.read("errors", ["run_id"]).num_rows == 0

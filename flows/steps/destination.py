@@ -253,8 +253,13 @@ class S3Lease:
             self._etag = self._put(IfNoneMatch="*")
             return
         holder = json.loads(current["Body"].read() or b"{}")
-        if time.time() < float(holder.get("expires_at", 0)):
-            raise DestinationBusyError(f"another reportflow run ({holder.get('owner')}) is writing to {self._display}")
+        expires = float(holder.get("expires_at", 0))
+        if time.time() < expires:
+            until = time.strftime("%H:%M:%S UTC", time.gmtime(expires))
+            raise DestinationBusyError(
+                f"another reportflow run ({holder.get('owner')}) is writing to {self._display}"
+                f" (its lease runs out at {until} unless renewed)"
+            )
         try:
             self._etag = self._put(IfMatch=current["ETag"])
         except _Conflict as e:
