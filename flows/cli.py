@@ -13,6 +13,7 @@ import pyarrow.fs as pafs
 
 from reportflow.flows.progress import progress_callback
 from reportflow.flows.steps.sources import SourceError, is_s3, local_path, s3_filesystem
+from reportflow.flows.temporary_api import TemporaryApi, start_temporary_api
 from reportflow.schemas import RunRecord
 
 EXIT_FAILED = 1
@@ -24,12 +25,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "compact":
         return _compact(args.dest)
-    problem = _preflight(args.source, args.dest)
-    if problem:
-        print(f"reportflow: {problem}", file=sys.stderr)
-        return EXIT_USAGE
-    _quiet_prefect(args.verbose)
-    return _serve(args) if args.command == "serve" else _run(args)
+    # Dask workers elsewhere could not reach a server on this machine's 127.0.0.1: Prefect decides there.
+    api = start_temporary_api() if args.command == "run" and not args.dask_address else None
+    try:
+        problem = _preflight(args.source, args.dest)
+        if problem:
+            print(f"reportflow: {problem}", file=sys.stderr)
+            return EXIT_USAGE
+        _quiet_prefect(args.verbose)
+        return _serve(args) if args.command == "serve" else _run(args, api)
+    finally:
+        if api is not None:
+            api.stop()
 
 
 def _flow_parameters(args: argparse.Namespace) -> dict[str, Any]:
@@ -83,13 +90,13 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, api: TemporaryApi | None) -> int:
     from reportflow.flows.ingest import ingest, task_runner
     from reportflow.flows.steps.store import DestinationBusyError, StoreError
 
     flow = ingest.with_options(task_runner=task_runner(args.dask_address)) if args.dask_address else ingest
     try:
-        with _progress_bar(enabled=sys.stderr.isatty() and not args.no_progress):
+        with _progress_bar(enabled=sys.stderr.isatty() and not args.no_progress), _using(api):
             run = flow(**_flow_parameters(args))
     except DestinationBusyError as e:
         print(f"reportflow: {e}; try again when it has finished", file=sys.stderr)
@@ -102,6 +109,18 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     _print_summary(run, args.dest)
     return 0
+
+
+@contextmanager
+def _using(api: TemporaryApi | None) -> Iterator[None]:
+    """Prefect's client pointed at our temporary server, unless a profile names a server of its own."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    if api is None or PREFECT_API_URL.value() or not api.ready():
+        yield
+        return
+    with temporary_settings(updates={PREFECT_API_URL: api.url}):
+        yield
 
 
 def _preflight(source: str, dest: str) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -48,10 +49,16 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, lis
     try:
         yield _wait_for_workers(scheduler_file, 2), [psutil.Process(w.pid) for w in workers]
     finally:
+        # Without PREFECT_API_URL each worker starts a temporary Prefect API of its own: end those too.
+        spawned = [child for w in workers for child in psutil.Process(w.pid).children(recursive=True)]
         for process in [*workers, scheduler]:
             process.terminate()
         for process in [*workers, scheduler]:
             process.wait(timeout=30)
+        for child in spawned:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                child.terminate()
+        psutil.wait_procs(spawned, timeout=30)
 
 
 def _start(command: list[str]) -> subprocess.Popen[bytes]:
