@@ -11,6 +11,7 @@ from typing import Any
 
 import pyarrow.fs as pafs
 
+from reportflow.flows.defaults import DEFAULT_BATCH_SIZE, DEFAULT_MAX_FILE_MB, DEFAULT_MAX_MEMORY_MB, DEFAULT_TIME_LIMIT
 from reportflow.flows.progress import progress_callback
 from reportflow.flows.steps.sources import SourceError, is_s3, local_path, s3_filesystem
 from reportflow.flows.temporary_api import TemporaryApi, start_temporary_api
@@ -194,7 +195,12 @@ def _flow_options() -> argparse.ArgumentParser:
     options.add_argument(
         "--dask-address", metavar="tcp://HOST:PORT", help="parse on this running Dask cluster instead of this machine"
     )
-    options.add_argument("--batch-size", type=int, default=16, help="files parsed and committed together (16)")
+    options.add_argument(
+        "--batch-size",
+        type=int,
+        default=DEFAULT_BATCH_SIZE,
+        help=f"files parsed and committed together ({DEFAULT_BATCH_SIZE})",
+    )
     options.add_argument(
         "--near-threshold",
         type=float,
@@ -208,20 +214,22 @@ def _flow_options() -> argparse.ArgumentParser:
     options.add_argument(
         "--time-limit",
         type=float,
-        default=900.0,
-        help="seconds one document may take to parse before its worker is killed and it becomes a timeout error (900)",
+        default=DEFAULT_TIME_LIMIT,
+        help="seconds one document may take to parse before its worker is killed and it becomes a timeout error"
+        f" ({DEFAULT_TIME_LIMIT:g})",
     )
     options.add_argument(
         "--max-file-mb",
         type=float,
-        default=1024.0,
-        help="files larger than this many MB are not read and become a too_large error (1024)",
+        default=DEFAULT_MAX_FILE_MB,
+        help=f"files larger than this many MB are not read and become a too_large error ({DEFAULT_MAX_FILE_MB:g})",
     )
     options.add_argument(
         "--max-memory-mb",
         type=float,
-        default=1536.0,
-        help="heap one worker process may use; a document needing more becomes a too_large error (1536)",
+        default=DEFAULT_MAX_MEMORY_MB,
+        help=f"heap one worker process may use; a document needing more becomes a too_large error"
+        f" ({DEFAULT_MAX_MEMORY_MB:g})",
     )
     options.add_argument("-v", "--verbose", action="store_true", help="show Prefect's own log lines")
     return options

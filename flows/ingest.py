@@ -17,14 +17,12 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from reportflow.flows.defaults import DEFAULT_BATCH_SIZE, DEFAULT_MAX_FILE_MB, DEFAULT_MAX_MEMORY_MB, DEFAULT_TIME_LIMIT
 from reportflow.flows.progress import report_progress
 from reportflow.flows.steps.assemble import Tally, assemble_batch
 from reportflow.flows.steps.dedup import DEFAULT_THRESHOLD, DedupSettings
 from reportflow.flows.steps.dedup_index import SeenIndex
 from reportflow.flows.steps.isolation import (
-    DEFAULT_MAX_FILE_MB,
-    DEFAULT_MAX_MEMORY_MB,
-    DEFAULT_TIME_LIMIT,
     WorkerSettings,
     parse_in_workers,
     worker_pools,
@@ -36,7 +34,6 @@ from reportflow.parsers import ParseSettings
 from reportflow.parsers.ocr import DEFAULT_LANGUAGES, OcrSettings
 from reportflow.schemas import RunRecord
 
-DEFAULT_BATCH_SIZE = 16
 # Batches parsed ahead of the one being written; the parsing itself runs in worker processes.
 BATCHES_IN_FLIGHT = 3
 # A served deployment's runs import this module in a process of their own: the cluster to parse on

@@ -19,13 +19,11 @@ from dataclasses import dataclass, field
 
 from pebble import ProcessExpired, ProcessFuture, ProcessPool
 
+from reportflow.flows.defaults import DEFAULT_MAX_FILE_MB, DEFAULT_MAX_MEMORY_MB, DEFAULT_TIME_LIMIT
 from reportflow.flows.steps.parse import Failed, Parsed, parse_source
 from reportflow.flows.steps.sources import SourceFile
 from reportflow.parsers import ParseSettings
 
-DEFAULT_TIME_LIMIT = 900.0
-DEFAULT_MAX_FILE_MB = 1024.0
-DEFAULT_MAX_MEMORY_MB = 1536.0
 # A fresh worker after this many documents keeps slow leaks in C libraries from building up over a night.
 TASKS_PER_WORKER = 200
 

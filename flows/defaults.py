@@ -1,0 +1,7 @@
+"""Defaults of the run's settings, in a module light enough for the command line to import before
+Prefect and the parsers load."""
+
+DEFAULT_BATCH_SIZE = 16
+DEFAULT_TIME_LIMIT = 900.0
+DEFAULT_MAX_FILE_MB = 1024.0
+DEFAULT_MAX_MEMORY_MB = 1536.0
