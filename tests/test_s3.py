@@ -21,6 +21,7 @@ import pyarrow.fs as pafs
 import pytest
 
 from reportflow.flows.steps import destination
+from reportflow.flows.steps.sources import s3_filesystem
 from reportflow.flows.steps.store import Batch, DatasetStore, StoreError
 from reportflow.schemas import ErrorRecord
 from reportflow.schemas.records import to_table
@@ -169,8 +170,7 @@ def test_a_second_run_on_an_s3_dest_stops_until_the_lease_runs_out(
     tmp_path: Path, endpoint: str, bucket: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     source = _inputs(tmp_path / "in")
-    for name, value in {**CREDENTIALS, "AWS_ENDPOINT_URL": endpoint}.items():
-        monkeypatch.setenv(name, value)
+    _use_s3_in_this_process(endpoint, monkeypatch)
     with DatasetStore(f"s3://{BUCKET}/held").locked():
         done = _run(tmp_path, endpoint, str(source), f"s3://{BUCKET}/held")
     assert done.returncode == 3
@@ -184,8 +184,7 @@ def test_a_second_run_on_an_s3_dest_stops_until_the_lease_runs_out(
 def test_batches_left_on_s3_by_a_run_that_died_are_finished_or_dropped(
     endpoint: str, bucket: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name, value in {**CREDENTIALS, "AWS_ENDPOINT_URL": endpoint}.items():
-        monkeypatch.setenv(name, value)
+    _use_s3_in_this_process(endpoint, monkeypatch)
     store = DatasetStore(f"s3://{BUCKET}/crash")
     error = ErrorRecord("a.pdf", None, "corrupt", "Broken.", "run-1", datetime(2026, 11, 27, tzinfo=UTC))
     for name, committed in (("committed", True), ("uncommitted", False)):
@@ -206,6 +205,12 @@ def test_compact_refuses_an_s3_dest(tmp_path: Path) -> None:
     assert "compact works on a local DEST only" in done.stderr
 
 
+def _use_s3_in_this_process(endpoint: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {**CREDENTIALS, "AWS_ENDPOINT_URL": endpoint}.items():
+        monkeypatch.setenv(name, value)
+    s3_filesystem.cache_clear()  # made with this endpoint, not one an earlier test used
+
+
 def _s3_rows(endpoint: str, dataset: str, key: str) -> list[tuple[Any, ...]]:
     """Rows read back from S3 the way a data team would: pyarrow's dataset over the bucket."""
     filesystem = pafs.S3FileSystem(
@@ -223,8 +228,7 @@ def _s3_rows(endpoint: str, dataset: str, key: str) -> list[tuple[Any, ...]]:
 def test_a_run_that_loses_its_lease_stops_before_its_next_commit(
     endpoint: str, bucket: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name, value in {**CREDENTIALS, "AWS_ENDPOINT_URL": endpoint}.items():
-        monkeypatch.setenv(name, value)
+    _use_s3_in_this_process(endpoint, monkeypatch)
     monkeypatch.setattr(destination, "RENEW_EVERY_SECONDS", 0.2)
     store = DatasetStore(f"s3://{BUCKET}/lost")
     error = ErrorRecord("a.pdf", None, "corrupt", "Broken.", "run-1", datetime(2026, 11, 27, tzinfo=UTC))
