@@ -13,6 +13,7 @@ import zipfile
 from pathlib import Path
 
 import docx
+import docx.document
 import pypdfium2 as pdfium
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 
@@ -58,12 +59,53 @@ def table_report(target: Path) -> None:
     document.save(target)
 
 
+def official_letter(target: Path) -> None:
+    """A submission laid out by the state's format rules: issuer and motto side by side, number, place and
+    date, type and subject, the recipients beside the signer's block (made up for the demo)."""
+    document = docx.Document()
+    _two_columns(
+        document,
+        [
+            ("ỦY BAN NHÂN DÂN\nTỈNH LÂM ĐỒNG", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc"),
+            ("Số: 215/TTr-UBND", "Lâm Đồng, ngày 14 tháng 11 năm 2025"),
+        ],
+    )
+    for text in ("TỜ TRÌNH", "Về việc đề nghị phê duyệt kế hoạch chuyển đổi số năm 2026"):
+        heading = document.add_paragraph()
+        heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        heading.add_run(text).bold = True
+    document.add_paragraph("Kính gửi: Hội đồng nhân dân tỉnh Lâm Đồng").alignment = WD_ALIGN_PARAGRAPH.CENTER
+    body = (
+        "Thực hiện Nghị quyết số 57-NQ/TW ngày 22 tháng 12 năm 2024 của Bộ Chính trị, Ủy ban nhân dân tỉnh kính "
+        "trình Hội đồng nhân dân tỉnh xem xét, phê duyệt kế hoạch chuyển đổi số năm 2026 với các nội dung chủ yếu "
+        "về hạ tầng số, dữ liệu số và nguồn nhân lực số trên địa bàn tỉnh."
+    )
+    document.add_paragraph(body).alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    signer = "TM. ỦY BAN NHÂN DÂN\nKT. CHỦ TỊCH\nPHÓ CHỦ TỊCH\n\nNguyễn Văn An"
+    _two_columns(document, [("Nơi nhận:\n- Như trên;\n- Lưu: VT, KGVX.", signer)])
+    document.save(target)
+
+
+def _two_columns(document: docx.document.Document, rows: list[tuple[str, str]]) -> None:
+    table = document.add_table(rows=len(rows), cols=2)
+    for row, texts in zip(table.rows, rows, strict=True):
+        for cell, text in zip(row.cells, texts, strict=True):
+            cell.text = ""
+            lines = text.split("\n")
+            cell.paragraphs[0].text = lines[0]
+            for line in lines[1:]:
+                cell.add_paragraph(line)
+            for paragraph in cell.paragraphs:
+                paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+
 def main(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for report in sorted(REPORTS.glob("*.txt")):
         (out / report.name).write_bytes(report.read_bytes())
         word_copy(report, out / report.with_suffix(".docx").name)
     table_report(out / "ket-qua-quy-3.docx")
+    official_letter(out / "to-trinh-215.docx")
     (out / "tep-rong.txt").write_bytes(b"")
     (out / "bi-hong.docx").write_bytes(b"PK\x03\x04 this upload was cut short")
     with zipfile.ZipFile(out / "bang-tinh.xlsx", "w") as spreadsheet:

@@ -20,6 +20,11 @@ def main(dest: str) -> None:
         f"paragraph_count AS paragraphs, duplicate_paragraph_count AS duplicates, "
         f"duplicate_of_doc_id IS NOT NULL AS same_as_earlier FROM {dataset('documents')} ORDER BY source_uri"
     ).show(max_width=160)
+    print("administrative documents (the parts of the official layout):")
+    duckdb.sql(
+        f"SELECT regexp_extract(source_uri, '[^/]+$') AS file, doc_type, doc_number, issuer, signer, published_date "
+        f"FROM {dataset('documents')} WHERE doc_type IS NOT NULL ORDER BY source_uri"
+    ).show(max_width=160)
     print("errors:")
     duckdb.sql(
         f"SELECT regexp_extract(source_uri, '[^/]+$') AS file, error_type, message FROM {dataset('errors')}"

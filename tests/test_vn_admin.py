@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
 import subprocess
@@ -321,3 +322,23 @@ def test_without_a_type_line_the_symbol_names_the_type(number_line: str, doc_typ
     doc = _doc(WORD_HEADER.text.split(" || ")[0], number_line, "Kính gửi: Sở Tài chính", BODY)
     assert doc.doc_type == doc_type
     assert doc.doc_number == number_line.removeprefix("Số: ")
+
+
+def test_the_demo_s_official_letter(tmp_path: Path) -> None:
+    """The sample `make demo` writes shows every part (samples/make_samples.py)."""
+    script = Path(__file__).parents[1] / "samples" / "make_samples.py"
+    spec = importlib.util.spec_from_file_location("make_samples", script)
+    assert spec is not None and spec.loader is not None
+    samples = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(samples)
+    samples.official_letter(tmp_path / "letter.docx")
+    doc = parse_document((tmp_path / "letter.docx").read_bytes())
+    assert (doc.issuer, doc.doc_number, doc.doc_type, doc.signer, doc.published_date) == (
+        "ỦY BAN NHÂN DÂN TỈNH LÂM ĐỒNG",
+        "215/TTr-UBND",
+        "to_trinh",
+        "Nguyễn Văn An",
+        date(2025, 11, 14),
+    )
+    kinds = ["issuer", "doc_number", "motto", "place_date", "doc_type", "subject", "addressee", "body"]
+    assert [b.kind for b in doc.blocks] == [*kinds, "recipients", "signer_title", "signature"]
