@@ -140,3 +140,11 @@ def test_second_writer_is_refused(tmp_path: Path) -> None:
         DatasetStore(tmp_path).locked(),
     ):
         pass
+
+
+def test_a_batch_killed_before_its_first_file_leaves_no_folder_behind(tmp_path: Path) -> None:
+    (tmp_path / "_reportflow" / "staging" / "r1-00003").mkdir(parents=True)
+    store = DatasetStore(tmp_path)
+    with store.locked():
+        assert store.recover() == 0
+    assert not list((tmp_path / "_reportflow" / "staging").iterdir())

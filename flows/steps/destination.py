@@ -57,6 +57,7 @@ class Destination(Protocol):
     def delete_tree(self, relative: str) -> None: ...
     def exists(self, relative: str) -> bool: ...
     def listing(self, folder: str, pattern: str) -> list[str]: ...
+    def subfolders(self, folder: str) -> list[str]: ...
 
 
 def open_destination(location: str | Path) -> Destination:
@@ -139,6 +140,11 @@ class LocalDestination:
         base = self.root / folder
         return sorted(str(p.relative_to(self.root)) for p in base.glob(pattern))
 
+    def subfolders(self, folder: str) -> list[str]:
+        """Folders right under `folder`, empty ones included (a batch killed before its first file)."""
+        base = self.root / folder
+        return sorted(f"{folder}/{p.name}" for p in base.iterdir() if p.is_dir()) if base.is_dir() else []
+
 
 class S3Destination:
     """An S3 prefix: each file one PUT (readers see it whole or not at all), moves as server-side copies."""
@@ -203,6 +209,13 @@ class S3Destination:
         found = [info.path[base:] for info in self.filesystem.get_file_info(selector)]
         inside, depth = len(folder) + 1, folder.count("/") + pattern.count("/") + 1
         return sorted(p for p in found if p.count("/") == depth and fnmatch.fnmatchcase(p[inside:], pattern))
+
+    def subfolders(self, folder: str) -> list[str]:
+        """Prefixes right under `folder` that hold objects (S3 has no empty folders)."""
+        selector = pafs.FileSelector(self.path(folder), recursive=True, allow_not_found=True)
+        base, depth = len(self.root) + 1, folder.count("/") + 1
+        files = [i.path[base:] for i in self.filesystem.get_file_info(selector) if i.type == pafs.FileType.File]
+        return sorted({"/".join(p.split("/")[: depth + 1]) for p in files if p.count("/") > depth})
 
     def _key(self, relative: str) -> str:
         return f"{self.prefix}/{relative}" if self.prefix else relative

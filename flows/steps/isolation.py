@@ -8,14 +8,21 @@ gives a `worker_died` failure for that document only.
 
 from __future__ import annotations
 
+import _thread
+import contextlib
+import ctypes
+import gc
 import multiprocessing
 import os
 import resource
+import signal
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from pebble import ProcessExpired, ProcessFuture, ProcessPool
 
@@ -26,6 +33,9 @@ from reportflow.parsers import ParseSettings
 
 # A fresh worker after this many documents keeps slow leaks in C libraries from building up over a night.
 TASKS_PER_WORKER = 200
+MEMORY_CHECK_SECONDS = 0.05
+GROWTH_BYTES = 16 * 1024 * 1024
+HEAP_BACKSTOP_RATIO = 1.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +56,7 @@ def parse_in_workers(sources: Sequence[SourceFile], settings: WorkerSettings) ->
     futures = [
         None
         if _too_big(source, settings)
-        else pool.schedule(parse_source, args=(source, settings.parse), timeout=limit)
+        else pool.schedule(parse_capped, args=(source, settings.parse), timeout=limit)
         for source in sources
     ]
     return [_outcome(source, future, settings) for source, future in zip(sources, futures, strict=True)]
@@ -96,11 +106,73 @@ def _pool(workers: int, max_memory_mb: float) -> ProcessPool:
 
 
 def _limit_memory(max_bytes: int) -> None:
-    """Cap the worker's heap: a document that needs more fails with MemoryError instead of exhausting the machine."""
+    """Cap the worker's memory: a document that needs more fails as too large instead of exhausting the machine.
+
+    A watchdog interrupts the parse once the worker's resident memory passes the cap, while Python still
+    has room to unwind. A heap limit alone is no good cap: CPython hitting it while it builds an exception
+    aborts the whole worker ("Cannot recover from MemoryErrors while normalizing exceptions"). The heap
+    limit stays, higher, for allocations made in C in one go.
+    """
     _, hard = resource.getrlimit(resource.RLIMIT_DATA)
-    resource.setrlimit(
-        resource.RLIMIT_DATA, (max_bytes if hard == resource.RLIM_INFINITY else min(max_bytes, hard), hard)
-    )
+    backstop = round(max_bytes * HEAP_BACKSTOP_RATIO)
+    soft = backstop if hard == resource.RLIM_INFINITY else min(backstop, hard)
+    resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
+    signal.signal(signal.SIGUSR1, _over_memory)  # pebble's workers ignore SIGINT
+    threading.Thread(target=_watch_memory, args=(max_bytes,), name="memory-watchdog", daemon=True).start()
+
+
+class _OverMemory(BaseException):
+    """Raised in the parsing thread by the watchdog; no library's `except Exception` swallows it."""
+
+
+def _over_memory(signum: int, frame: object) -> None:
+    raise _OverMemory
+
+
+def parse_capped(source: SourceFile, settings: ParseSettings) -> Parsed | Failed:
+    """`parse_source` in a worker, a document interrupted by the memory watchdog made a too_large failure."""
+    _watch.start_rss = _resident_bytes()
+    _watch.running = True
+    try:
+        return parse_source(source, settings)
+    except _OverMemory:
+        return Failed(source, source.doc_id, "too_large", "Parsing the file needed more memory than a worker may use.")
+    finally:
+        _watch.running = False
+        if _watch.tripped:
+            _watch.tripped = False
+            gc.collect()
+            _return_freed_memory()
+
+
+@dataclass(slots=True)
+class _Watch:
+    running: bool = False
+    tripped: bool = False
+    start_rss: int = 0
+
+
+_watch = _Watch()
+
+
+def _watch_memory(max_bytes: int) -> None:
+    while True:
+        time.sleep(MEMORY_CHECK_SECONDS)
+        rss = _resident_bytes()
+        # Growth during this document, not memory an earlier one left fragmented, trips it.
+        if _watch.running and not _watch.tripped and rss > max_bytes and rss > _watch.start_rss + GROWTH_BYTES:
+            _watch.tripped = True
+            _thread.interrupt_main(signal.SIGUSR1)
+
+
+def _resident_bytes() -> int:
+    with Path("/proc/self/statm").open("rb") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def _return_freed_memory() -> None:
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _allow_children() -> None:

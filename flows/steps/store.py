@@ -96,8 +96,7 @@ class DatasetStore:
         return finished
 
     def _staged_batches(self) -> list[str]:
-        files = self.dest.listing(STAGING_DIR, "*/*")
-        return sorted({"/".join(f.split("/")[:3]) for f in files})
+        return self.dest.subfolders(STAGING_DIR)
 
     def commit(self, name: str, ingest_date: date, batch: Batch) -> None:
         """Write one batch so that it appears in the datasets whole or not at all."""
