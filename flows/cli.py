@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import sys
 from collections.abc import Iterator, Sequence
@@ -26,18 +27,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "compact":
         return _compact(args.dest)
+    _quiet_prefect(args.verbose)
     # Dask workers elsewhere could not reach a server on this machine's 127.0.0.1: Prefect decides there.
     api = start_temporary_api() if args.command == "run" and not args.dask_address else None
-    try:
-        problem = _preflight(args.source, args.dest)
-        if problem:
-            print(f"reportflow: {problem}", file=sys.stderr)
-            return EXIT_USAGE
-        _quiet_prefect(args.verbose)
-        return _serve(args) if args.command == "serve" else _run(args, api)
-    finally:
-        if api is not None:
-            api.stop()
+    if api is not None:
+        atexit.register(api.stop)  # after Prefect's own exit hooks have sent their last logs and events
+    problem = _preflight(args.source, args.dest)
+    if problem:
+        print(f"reportflow: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    return _serve(args) if args.command == "serve" else _run(args, api)
 
 
 def _flow_parameters(args: argparse.Namespace) -> dict[str, Any]:

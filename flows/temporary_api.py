@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -24,6 +25,8 @@ READY_TIMEOUT_SECONDS = 60.0
 # What Prefect's own temporary server gets (prefect.server.api.server.SubprocessASGIServer).
 _SERVER_ENV = {"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
 _PR_SET_PDEATHSIG = 1
+# The health check goes straight to 127.0.0.1, never through an http_proxy of the environment.
+_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 class TemporaryApi:
@@ -39,14 +42,14 @@ class TemporaryApi:
             env={**os.environ, **_SERVER_ENV},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            preexec_fn=_end_with_parent,  # started before any thread of ours, as preexec_fn needs
+            preexec_fn=_end_with_parent(),
         )
 
     def ready(self) -> bool:
         """Wait until the server answers; False if it died or never answered (Prefect then starts its own)."""
         deadline = time.monotonic() + READY_TIMEOUT_SECONDS
         while self._process is not None and self._process.poll() is None and time.monotonic() < deadline:
-            with contextlib.suppress(OSError), urllib.request.urlopen(f"{self.url}/health", timeout=1) as answer:
+            with contextlib.suppress(OSError), _NO_PROXY.open(f"{self.url}/health", timeout=1) as answer:
                 if answer.status == 200:
                     return True
             time.sleep(0.05)
@@ -84,7 +87,21 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _end_with_parent() -> None:
-    """Linux ends the server when the command dies, SIGKILL included (no orphan holds its port)."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+def _end_with_parent() -> Callable[[], None] | None:
+    """What the child runs so that Linux ends the server when the command dies, SIGKILL included.
+
+    `prctl` is looked up here, in the parent: the child may only make the call (no loading of
+    libraries between fork and exec).
+    """
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def in_child() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the command died before the call
+            os._exit(1)
+
+    return in_child

@@ -86,7 +86,9 @@ RED_INK_MARGIN = 60
 _COLOUR_MODES = ("RGB", "RGBA", "P", "CMYK")
 SEAL_CELL_INCHES = 0.1
 SEAL_CELL_SHARE = 0.02
-SEAL_MIN_INCHES = 1.0  # seals are 30-45 mm across
+SEAL_MIN_INCHES = 1.0  # seals are 30-45 mm across; a red page frame is no seal
+SEAL_MAX_INCHES = 2.5
+SEAL_SEARCH_DPI = 50
 
 
 def ocr_page(image: Image.Image, dpi: float, number: int, settings: OcrSettings) -> PageLayout:
@@ -136,8 +138,8 @@ def has_seal(image: Image.Image, dpi: float) -> bool:
 
 
 def _red_ink(image: Image.Image) -> np.ndarray:
-    rgb = np.asarray(image.convert("RGB"), dtype=np.int16)
-    return np.asarray((rgb[..., 0] - np.maximum(rgb[..., 1], rgb[..., 2])) > RED_INK_MARGIN)
+    rgb = np.asarray(image.convert("RGB"))
+    return np.asarray(rgb[..., 0].astype(np.int16) - np.maximum(rgb[..., 1], rgb[..., 2]) > RED_INK_MARGIN)
 
 
 def _without_seals(image: Image.Image, dpi: float) -> Image.Image:
@@ -146,14 +148,16 @@ def _without_seals(image: Image.Image, dpi: float) -> Image.Image:
     gray = image.convert("L")
     if image.mode not in _COLOUR_MODES:
         return gray
-    red = _red_ink(image)
-    boxes = _seal_boxes(red, dpi)
+    # Seals are found on a small copy; only their boxes are looked at in full resolution.
+    factor = max(1, round(dpi / SEAL_SEARCH_DPI))
+    small = (image if image.mode == "RGB" else image.convert("RGB")).reduce(factor)
+    boxes = [tuple(v * factor for v in box) for box in _seal_boxes(_red_ink(small), dpi / factor)]
     if not boxes:
         return gray
     pixels = np.asarray(gray).copy()
     for top, left, bottom, right in boxes:
         region = pixels[top:bottom, left:right]
-        region[red[top:bottom, left:right]] = 255
+        region[_red_ink(image.crop((left, top, right, bottom)))[: region.shape[0], : region.shape[1]]] = 255
     cleaned = Image.fromarray(pixels)
     cleaned.info = dict(gray.info)
     return cleaned
@@ -172,7 +176,8 @@ def _seal_boxes(red: np.ndarray, dpi: float) -> list[tuple[int, int, int, int]]:
         top, bottom = min(r for r, _ in component), max(r for r, _ in component) + 1
         left, right = min(c for _, c in component), max(c for _, c in component) + 1
         height, width = (bottom - top) * cell, (right - left) * cell
-        if min(height, width) >= SEAL_MIN_INCHES * dpi and max(height, width) <= 2 * min(height, width):
+        side = (min(height, width), max(height, width))
+        if SEAL_MIN_INCHES * dpi <= side[0] and side[1] <= min(2 * side[0], SEAL_MAX_INCHES * dpi):
             boxes.append((top * cell, left * cell, bottom * cell, right * cell))
     return boxes
 

@@ -62,7 +62,7 @@ def with_widget_text(data: bytes) -> bytes:
     except pdfium.PdfiumError:
         return data  # pdfplumber gives the proper error
     try:
-        if not _flatten_widgets(document):
+        if pdfium_c.FPDF_GetFormType(document.raw) == pdfium_c.FORMTYPE_NONE or not _flatten_widgets(document):
             return data
         flattened = io.BytesIO()
         document.save(flattened)

@@ -32,7 +32,11 @@ _NUMBER = re.compile(
     r"(?:\bS|\$)[O06]\s*[:;.]?\s*(?P<num>[^\s/]{0,8}?)\s*(?P<year>/\s*\d{4}\s*)?"  # `Số: 30/2020/NĐ-CP`
     r"/\s*(?P<sym>[A-Z0-9]+(?:\s*-\s*[A-Z0-9]+)*)"
 )
-_PLACE_DATE = re.compile(r"\b[A-Z][A-Z.]*(?:\s*-?\s*[A-Z][A-Z.]*){0,4}\s*,\s*NGAY.{0,8}?THANG.{0,8}?NAM\s*\d{4}")
+# Possessive runs and a required separator between words: no backtracking into long runs of letters
+# (a text layer that lost its spaces).
+_PLACE_DATE = re.compile(
+    r"\b[A-Z][A-Z.]*+(?:(?:\s+|\s*-\s*)[A-Z][A-Z.]*+){0,4}\s*,\s*NGAY.{0,8}?THANG.{0,8}?NAM\s*\d{4}"
+)
 _NUMBER_LABEL = re.compile(r"(?:\bS|\$)[O06]\s*:")  # its number may stand on a line of its own
 _DAY_MONTH_YEAR = re.compile(r"NGAY\s*(\d{1,2})\s*THANG\s*(\d{1,2})\s*NAM\s*(\d{4})")
 _ABOUT = re.compile(r"\bV\s*/\s*V\b[^\n]*")
@@ -277,6 +281,8 @@ def _head_blocks(parts: list[_Part]) -> Iterator[Block]:
     for role, text in parts:
         if not role and not _is_issuer_piece(text):
             yield Block(text)
+        elif not role and _upper_words(text) != text:  # `Luật` of `QUỐC HỘI Luật`: kept, as body
+            yield Block(text.split(maxsplit=len(_upper_words(text).split()))[-1])
 
 
 def _date_of(place_date: str) -> date | None:
@@ -370,7 +376,13 @@ def _mark_type_and_subject(blocks: list[Block], parts: list[_Part]) -> tuple[lis
         marked.append(dataclasses.replace(blocks[subject_at[0]] if subject_at else block, text=subject, kind="subject"))
     kept = [b for i, b in enumerate(blocks[at + 1 :], at + 1) if i not in subject_at]
     title = f"{type_text} {subject}".strip()
-    return blocks[:at] + marked + kept, "_".join(fold(type_text).lower().split()), title
+    return blocks[:at] + marked + kept, _type_code(type_text), title
+
+
+def _type_code(type_text: str) -> str | None:
+    """The DOC_TYPES entry a type line names, its words however OCR spaced them (`BÁOCÁO`)."""
+    squeezed = "".join(fold(type_text).split()).lower()
+    return next((t for t in DOC_TYPES if t.replace("_", "") == squeezed), None)
 
 
 def _subject_blocks(blocks: list[Block], start: int, started: bool, capitals: bool) -> list[int]:

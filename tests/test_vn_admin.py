@@ -6,6 +6,7 @@ import importlib.util
 import json
 import shutil
 import subprocess
+import time
 from datetime import date
 from pathlib import Path
 
@@ -342,3 +343,19 @@ def test_the_demo_s_official_letter(tmp_path: Path) -> None:
     )
     kinds = ["issuer", "doc_number", "motto", "place_date", "doc_type", "subject", "addressee", "body"]
     assert [b.kind for b in doc.blocks] == [*kinds, "recipients", "signer_title", "signature"]
+
+
+def test_text_without_spaces_in_the_top_block_is_read_quickly() -> None:
+    """A text layer that lost its spaces: the place-and-date pattern must not backtrack into it."""
+    started = time.perf_counter()
+    long_run = "X" * 400 + ", ngày 5 tháng 3 năm 2018"
+    doc = _doc("ỦY BAN NHÂN DÂN " + "A" * 3000, "Số: 12/BC-UBND", long_run, "BÁO CÁO", BODY)
+    assert time.perf_counter() - started < 5
+    assert doc.doc_number == "12/BC-UBND"
+
+
+def test_every_word_of_the_top_block_stays_in_some_block() -> None:
+    doc = _doc("QUỐC HỘI Luật số: 54/2014/QH13", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "LUẬT", "HẢI QUAN", BODY)
+    assert doc.issuer == "QUỐC HỘI"
+    assert ("body", "Luật") in _kinds(doc)
+    assert (doc.doc_type, doc.title) == ("luat", "LUẬT HẢI QUAN")

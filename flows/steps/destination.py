@@ -29,6 +29,8 @@ from reportflow.flows.steps.sources import is_s3, local_path, s3_filesystem
 
 LEASE_SECONDS = 120.0
 RENEW_EVERY_SECONDS = 30.0
+# Our lease counts as lost this long before it runs out, so that we stop before another run may start.
+LEASE_MARGIN_SECONDS = 20.0
 _PRECONDITION_FAILED = {"PreconditionFailed", "412", "ConditionalRequestConflict"}
 
 
@@ -234,20 +236,24 @@ class S3Lease:
         self._client = _s3_client()
         self._owner = f"{os.uname().nodename}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._etag: str | None = None
-        self._expires_at = 0.0
+        self._held_until = 0.0
         self._lost: str | None = None
         self._stop = threading.Event()
         self._renewer: threading.Thread | None = None
 
     def acquire(self) -> None:
         try:
-            self._etag = self._put(IfNoneMatch="*")
+            self._put(IfNoneMatch="*")
         except _Conflict:
-            self._take_over_if_expired()
+            if not self._adopt_if_ours():
+                self._take_over_if_expired()
         self._renewer = threading.Thread(target=self._renew_until_stopped, name="s3-lease", daemon=True)
         self._renewer.start()
 
     def ensure_held(self) -> None:
+        """Raise unless the lease is ours and, by this machine's clock, still some way from running out."""
+        if not self._lost and time.monotonic() > self._held_until:
+            self._lost = "it could not be renewed in time"
         if self._lost:
             raise StoreError(f"lost the lock on {self._display}: {self._lost}")
 
@@ -263,7 +269,10 @@ class S3Lease:
         try:
             current = self._client.get_object(Bucket=self._bucket, Key=self._key)
         except self._client.exceptions.NoSuchKey:  # released meanwhile
-            self._etag = self._put(IfNoneMatch="*")
+            try:
+                self._put(IfNoneMatch="*")
+            except _Conflict as e:
+                raise DestinationBusyError(f"another reportflow run is writing to {self._display}") from e
             return
         holder = json.loads(current["Body"].read() or b"{}")
         expires = float(holder.get("expires_at", 0))
@@ -274,32 +283,47 @@ class S3Lease:
                 f" (its lease runs out at {until} unless renewed)"
             )
         try:
-            self._etag = self._put(IfMatch=current["ETag"])
+            self._put(IfMatch=current["ETag"])
         except _Conflict as e:
             raise DestinationBusyError(f"another reportflow run is writing to {self._display}") from e
 
     def _renew_until_stopped(self) -> None:
         while not self._stop.wait(RENEW_EVERY_SECONDS):
             try:
-                self._etag = self._put(IfMatch=self._etag)
+                self._put(IfMatch=self._etag)
             except _Conflict:
-                self._lost = "another run took it over"
-                return
-            except Exception as e:
-                if time.time() > self._expires_at:
-                    self._lost = f"could not renew it: {e}"
+                if not self._adopt_if_ours():
+                    self._lost = "another run took it over"
+                    return
+            except Exception:  # retried at the next turn; ensure_held watches the deadline
+                if time.monotonic() > self._held_until:
                     return
 
-    def _put(self, **condition: Any) -> str:
-        self._expires_at = time.time() + LEASE_SECONDS
-        body = json.dumps({"owner": self._owner, "expires_at": self._expires_at}).encode()
+    def _adopt_if_ours(self) -> bool:
+        """A PUT that succeeded but whose answer was lost is retried and fails its condition: the lock
+        then holds our own name, and its ETag is ours to use."""
+        try:
+            current = self._client.get_object(Bucket=self._bucket, Key=self._key)
+        except Exception:  # not ours, then
+            return False
+        if json.loads(current["Body"].read() or b"{}").get("owner") != self._owner:
+            return False
+        self._etag = str(current["ETag"])
+        self._held_until = time.monotonic() + LEASE_SECONDS - LEASE_MARGIN_SECONDS
+        return True
+
+    def _put(self, **condition: Any) -> None:
+        started = time.monotonic()
+        expires_at = time.time() + LEASE_SECONDS
+        body = json.dumps({"owner": self._owner, "expires_at": expires_at}).encode()
         try:
             response = self._client.put_object(Bucket=self._bucket, Key=self._key, Body=body, **condition)
         except self._client.exceptions.ClientError as e:
             if e.response.get("Error", {}).get("Code") in _PRECONDITION_FAILED:
                 raise _Conflict from e
             raise StoreError(f"cannot write to {self._display}: {e}") from e
-        return str(response["ETag"])
+        self._etag = str(response["ETag"])
+        self._held_until = started + LEASE_SECONDS - LEASE_MARGIN_SECONDS
 
 
 class _Conflict(Exception):

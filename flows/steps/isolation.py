@@ -34,8 +34,8 @@ from reportflow.parsers import ParseSettings
 # A fresh worker after this many documents keeps slow leaks in C libraries from building up over a night.
 TASKS_PER_WORKER = 200
 MEMORY_CHECK_SECONDS = 0.05
-GROWTH_BYTES = 16 * 1024 * 1024
 HEAP_BACKSTOP_RATIO = 1.5
+TOO_MUCH_MEMORY = "Parsing the file needed more memory than a worker may use."
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +82,8 @@ def _outcome(
     except ProcessExpired as e:
         message = f"The worker parsing this file died (exit code {e.exitcode}), likely out of memory or a crash."
         return Failed(source, source.doc_id, "worker_died", message)
+    except _OverMemory:  # the watchdog's signal landed outside the parse; never let it end the run
+        return Failed(source, source.doc_id, "too_large", TOO_MUCH_MEMORY)
     return result
 
 
@@ -126,21 +128,24 @@ class _OverMemory(BaseException):
 
 
 def _over_memory(signum: int, frame: object) -> None:
-    raise _OverMemory
+    if _watch.running:  # a signal arriving after the parse returned is dropped
+        raise _OverMemory
 
 
 def parse_capped(source: SourceFile, settings: ParseSettings) -> Parsed | Failed:
     """`parse_source` in a worker, a document interrupted by the memory watchdog made a too_large failure."""
+    _watch.tripped = False
     _watch.start_rss = _resident_bytes()
-    _watch.running = True
     try:
-        return parse_source(source, settings)
+        try:
+            _watch.running = True
+            return parse_source(source, settings)
+        finally:
+            _watch.running = False
     except _OverMemory:
-        return Failed(source, source.doc_id, "too_large", "Parsing the file needed more memory than a worker may use.")
+        return Failed(source, source.doc_id, "too_large", TOO_MUCH_MEMORY)
     finally:
-        _watch.running = False
         if _watch.tripped:
-            _watch.tripped = False
             gc.collect()
             _return_freed_memory()
 
@@ -159,8 +164,8 @@ def _watch_memory(max_bytes: int) -> None:
     while True:
         time.sleep(MEMORY_CHECK_SECONDS)
         rss = _resident_bytes()
-        # Growth during this document, not memory an earlier one left fragmented, trips it.
-        if _watch.running and not _watch.tripped and rss > max_bytes and rss > _watch.start_rss + GROWTH_BYTES:
+        # Growth during this document trips it: memory an earlier one left behind gives the next one room.
+        if _watch.running and not _watch.tripped and rss > max(max_bytes, _watch.start_rss + max_bytes // 4):
             _watch.tripped = True
             _thread.interrupt_main(signal.SIGUSR1)
 

@@ -123,6 +123,7 @@ class DatasetStore:
         for dataset in PUBLISH_ORDER:
             source = f"{staged}/{dataset}.parquet"
             if dataset in plan and self.dest.exists(source):
+                self.dest.ensure_held()
                 self.dest.move(source, plan[dataset])
         self.dest.delete_tree(staged)
 
