@@ -134,7 +134,16 @@ def _prepared(image: Image.Image, dpi: float) -> Image.Image:
 
 def has_seal(image: Image.Image, dpi: float) -> bool:
     """Whether a (colour) page image holds a red seal."""
-    return bool(image.mode in _COLOUR_MODES and _seal_boxes(_red_ink(image), dpi))
+    return bool(_seals(image, dpi))
+
+
+def _seals(image: Image.Image, dpi: float) -> list[tuple[int, ...]]:
+    """Boxes (top, left, bottom, right) of the red seals of a colour image, found on a small copy of it."""
+    if image.mode not in _COLOUR_MODES:
+        return []
+    factor = max(1, round(dpi / SEAL_SEARCH_DPI))
+    small = (image if image.mode == "RGB" else image.convert("RGB")).reduce(factor)
+    return [tuple(v * factor for v in box) for box in _seal_boxes(_red_ink(small), dpi / factor)]
 
 
 def _red_ink(image: Image.Image) -> np.ndarray:
@@ -146,12 +155,7 @@ def _without_seals(image: Image.Image, dpi: float) -> Image.Image:
     """Grayscale with red seals turned white: on official documents they cover the signer's name, and
     Tesseract takes the whole region for a picture. Red text (a heading, a drop cap) is kept."""
     gray = image.convert("L")
-    if image.mode not in _COLOUR_MODES:
-        return gray
-    # Seals are found on a small copy; only their boxes are looked at in full resolution.
-    factor = max(1, round(dpi / SEAL_SEARCH_DPI))
-    small = (image if image.mode == "RGB" else image.convert("RGB")).reduce(factor)
-    boxes = [tuple(v * factor for v in box) for box in _seal_boxes(_red_ink(small), dpi / factor)]
+    boxes = _seals(image, dpi)  # only these are looked at in full resolution
     if not boxes:
         return gray
     pixels = np.asarray(gray).copy()

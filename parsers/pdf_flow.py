@@ -53,7 +53,8 @@ def page_blocks(pages: Sequence[PageLayout]) -> Iterator[Block]:
     flow: list[tuple[int, Line]] = []
     notes: list[tuple[int, str | None, list[Line]]] = []
     for page in pages:
-        lines = [line for line in page.lines if not _is_running(line, page, running)]
+        dropped = {id(line) for zone, line in _margin_lines(page) if _is_running(zone, line, running)}
+        lines = [line for line in page.lines if id(line) not in dropped]
         body, page_notes = _split_footnotes(lines)
         flow.extend((page.number, line) for line in body)
         notes.extend((page.number, marker, note) for marker, note in page_notes)
@@ -99,11 +100,8 @@ def _running_keys(pages: Sequence[PageLayout]) -> set[tuple[str, str, int]]:
     return {key for key, count in counts.items() if count >= least}
 
 
-def _is_running(line: Line, page: PageLayout, running: set[tuple[str, str, int]]) -> bool:
-    for zone, candidate in _margin_lines(page):
-        if candidate is line:
-            return _PAGE_NUMBER.fullmatch(line.text) is not None or _running_key(zone, line) in running
-    return False
+def _is_running(zone: str, line: Line, running: set[tuple[str, str, int]]) -> bool:
+    return _PAGE_NUMBER.fullmatch(line.text) is not None or _running_key(zone, line) in running
 
 
 def _split_footnotes(lines: list[Line]) -> tuple[list[Line], list[tuple[str | None, list[Line]]]]:
@@ -157,8 +155,9 @@ def _assemble(
     pending = list(notes)
     current: _Paragraph | None = None
     for number, line in flow:
-        goes_on = _continues(current, line, number, gaps, justified) if current else False
-        if current and (goes_on or _small_print_goes_on(current, line, size)):
+        if current and (
+            _continues(current, line, number, gaps, justified) or _small_print_goes_on(current, line, size)
+        ):
             current.lines.append(line)
             current.markers.extend(line.markers)
             current.last_page = number

@@ -230,10 +230,14 @@ def _pieces(block: Block) -> list[str]:
     """A layout table's cells column by column (left column first), else the block's text."""
     if block.kind != "table":
         return [block.text]
-    rows = [row.split(" | ") for row in block.text.split(" || ")]
+    rows = _table_rows(block.text)
     width = max(len(row) for row in rows)
-    cells = [row[col] for col in range(width) for row in rows if col < len(row)]
-    return [cell.strip(" |") for cell in cells]
+    return [row[col] for col in range(width) for row in rows if col < len(row)]
+
+
+def _table_rows(text: str) -> list[list[str]]:
+    """A table block's cells (joined by ` | `, rows by ` || `; an empty last cell leaves a bare `|`)."""
+    return [[cell.strip(" |") for cell in row.split(" | ")] for row in text.split(" || ")]
 
 
 def _cut(part: _Part, role: str, pattern: re.Pattern[str]) -> Iterator[_Part]:
@@ -279,10 +283,9 @@ def _head_blocks(parts: list[_Part]) -> Iterator[Block]:
     for text in _all(parts, "place_date"):
         yield Block(text, kind="place_date")
     for role, text in parts:
-        if not role and not _is_issuer_piece(text):
-            yield Block(text)
-        elif not role and _upper_words(text) != text:  # `Luật` of `QUỐC HỘI Luật`: kept, as body
-            yield Block(text.split(maxsplit=len(_upper_words(text).split()))[-1])
+        rest = text if not _is_issuer_piece(text) else _upper_and_rest(text)[1]  # `Luật` of `QUỐC HỘI Luật`
+        if not role and rest:
+            yield Block(rest)
 
 
 def _date_of(place_date: str) -> date | None:
@@ -316,16 +319,17 @@ def _is_issuer_piece(text: str) -> bool:
 
 
 def _issuer(parts: list[_Part]) -> str | None:
-    pieces = [_upper_words(text) for role, text in parts if not role and _is_issuer_piece(text)]
+    pieces = [_upper_and_rest(text)[0] for role, text in parts if not role and _is_issuer_piece(text)]
     return " ".join(p for p in pieces if p) or None
 
 
-def _upper_words(text: str) -> str:
-    """The piece without words in lower case at its end (`QUỐC HỘI Luật` before `số: 54/2014/QH13`)."""
+def _upper_and_rest(text: str) -> tuple[str, str]:
+    """A piece cut before the words in lower case at its end (`QUỐC HỘI` | `Luật`, before `số: 54/2014/QH13`)."""
     words = text.split()
-    while words and not _is_upper(words[-1]):
-        words.pop()
-    return " ".join(words)
+    cut = len(words)
+    while cut and not _is_upper(words[cut - 1]):
+        cut -= 1
+    return " ".join(words[:cut]), " ".join(words[cut:])
 
 
 def _doc_number(parts: list[_Part]) -> str | None:
@@ -484,8 +488,7 @@ def _tail_pieces(block: Block) -> Iterator[Block]:
     if block.kind != "table" or not _starts_recipients(block):
         yield block
         return
-    for cell in (c for row in block.text.split(" || ") for c in row.split(" | ")):
-        cell = cell.strip(" |")
+    for cell in (c for row in _table_rows(block.text) for c in row):
         if not cell:
             continue
         if _RECIPIENTS.match(fold(cell[:12])):

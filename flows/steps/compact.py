@@ -24,7 +24,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from reportflow.flows.steps.store import DATASETS, FILES_DIR, INDEX_DIR, DatasetStore, fsync_dir, write_atomic
+from reportflow.flows.steps.destination import fsync_dir, write_atomic
+from reportflow.flows.steps.store import DATASETS, FILES_DIR, INDEX_DIR, DatasetStore
 
 log = logging.getLogger(__name__)
 

@@ -9,6 +9,7 @@ taken and renewed by conditional PUTs (`If-None-Match`, `If-Match`).
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import fnmatch
 import json
 import os
@@ -85,8 +86,6 @@ class LocalDestination:
     @contextmanager
     def locked(self) -> Iterator[None]:
         """Hold DEST for this process alone; a second run stops with `DestinationBusyError`."""
-        import fcntl  # POSIX only, as the rest of the local store
-
         lock = self.root / "_reportflow" / "lock"
         try:
             lock.parent.mkdir(parents=True, exist_ok=True)

@@ -27,7 +27,7 @@ from pathlib import Path
 from pebble import ProcessExpired, ProcessFuture, ProcessPool
 
 from reportflow.flows.defaults import DEFAULT_MAX_FILE_MB, DEFAULT_MAX_MEMORY_MB, DEFAULT_TIME_LIMIT
-from reportflow.flows.steps.parse import Failed, Parsed, parse_source
+from reportflow.flows.steps.parse import TOO_MUCH_MEMORY, Failed, Parsed, parse_source
 from reportflow.flows.steps.sources import SourceFile
 from reportflow.parsers import ParseSettings
 
@@ -35,7 +35,6 @@ from reportflow.parsers import ParseSettings
 TASKS_PER_WORKER = 200
 MEMORY_CHECK_SECONDS = 0.05
 HEAP_BACKSTOP_RATIO = 1.5
-TOO_MUCH_MEMORY = "Parsing the file needed more memory than a worker may use."
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from reportflow.parsers import ParseSettings, parse_document
 from reportflow.schemas import ParsedDocument, ReportflowError
 
 log = logging.getLogger(__name__)
+TOO_MUCH_MEMORY = "Parsing the file needed more memory than a worker may use."
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +41,7 @@ def parse_source(source: SourceFile, settings: ParseSettings | None = None) -> P
     except ReportflowError as e:
         return Failed(source, doc_id, e.error_type, str(e))
     except MemoryError:
-        return Failed(source, doc_id, "too_large", "Parsing the file needed more memory than a worker may use.")
+        return Failed(source, doc_id, "too_large", TOO_MUCH_MEMORY)
     except Exception as e:  # a library choking on malformed input must not stop the night
         log.warning("parser failed on %s", source.uri, exc_info=True)
         return Failed(source, doc_id, "parser_error", f"The parser failed: {type(e).__name__}: {e}")

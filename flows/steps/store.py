@@ -31,9 +31,7 @@ from reportflow.flows.steps.destination import (
     Destination,
     DestinationBusyError,
     StoreError,
-    fsync_dir,
     open_destination,
-    write_atomic,
 )
 from reportflow.schemas import DocumentRecord, ErrorRecord, ParagraphRecord, RunRecord, SeenFileRecord
 from reportflow.schemas.records import arrow_schema, to_table
@@ -85,7 +83,7 @@ class DatasetStore:
     def recover(self) -> int:
         """Finish committed batches and drop uncommitted ones left by a run that died."""
         finished = 0
-        for staged in self._staged_batches():
+        for staged in self.dest.subfolders(STAGING_DIR):
             if self.dest.exists(f"{staged}/{_COMMITTED}"):
                 self._publish(staged)
                 finished += 1
@@ -94,9 +92,6 @@ class DatasetStore:
                 self.dest.delete_tree(staged)
         self._close_interrupted_runs()
         return finished
-
-    def _staged_batches(self) -> list[str]:
-        return self.dest.subfolders(STAGING_DIR)
 
     def commit(self, name: str, ingest_date: date, batch: Batch) -> None:
         """Write one batch so that it appears in the datasets whole or not at all."""
@@ -220,4 +215,4 @@ def _run_from_json(values: dict[str, Any]) -> RunRecord:
     return RunRecord(**values)
 
 
-__all__ = ["Batch", "DatasetStore", "DestinationBusyError", "StoreError", "fsync_dir", "write_atomic"]
+__all__ = ["Batch", "DatasetStore", "DestinationBusyError", "StoreError"]
