@@ -20,8 +20,10 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from reportflow.flows.defaults import DEFAULT_BATCH_SIZE, DEFAULT_MAX_FILE_MB, DEFAULT_MAX_MEMORY_MB, DEFAULT_TIME_LIMIT
 from reportflow.flows.progress import report_progress
 from reportflow.flows.steps.assemble import Tally, assemble_batch
+from reportflow.flows.steps.compact import recover_compaction
 from reportflow.flows.steps.dedup import DEFAULT_THRESHOLD, DedupSettings
 from reportflow.flows.steps.dedup_index import SeenIndex
+from reportflow.flows.steps.destination import LocalDestination
 from reportflow.flows.steps.isolation import (
     WorkerSettings,
     parse_in_workers,
@@ -91,6 +93,8 @@ def ingest(
     store = DatasetStore(dest)
     with store.locked(), worker_pools():
         store.recover()
+        if isinstance(store.dest, LocalDestination):
+            recover_compaction(store.dest.root)
         files = discover(source, exclude=store.root)  # DEST may lie inside SOURCE
         todo, learned = select_new(files, store.ingested_doc_ids(), store.fingerprints())
         run = replace(run, files_seen=len(files), files_skipped=len(files) - len(todo))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import threading
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -114,7 +115,7 @@ def test_a_reader_never_sees_a_partition_twice_or_half_during_compaction(
     reader = threading.Thread(target=read)
     reader.start()
     try:
-        for _ in range(40):
+        for _ in range(200):
             compact(dest)
             _add_small_files(dest)
             if len(seen) >= 20:
@@ -143,7 +144,8 @@ def _add_small_files(dest: Path) -> None:
             if index.exists():
                 index.rename(index.with_name(f"part-a-{part.name}"))
         compact_module._exchange(staged, day)
-        shutil.rmtree(dest / "_reportflow" / "split")
+        # Kept, as compact keeps what it swaps out: a reader may still be listing the old folder.
+        (dest / "_reportflow" / "split").rename(dest / "_reportflow" / f"split-{uuid.uuid4().hex}")
 
 
 @pytest.mark.parametrize(
@@ -156,12 +158,23 @@ def test_a_compaction_that_dies_is_rolled_back_or_forward_by_the_next_command(
 ) -> None:
     dest = _fresh_copy(ingested, tmp_path)
     before = _snapshot(dest)
+    _compact_dying_at(dest, monkeypatch, fault, folders_swapped)
+    assert (dest / "_reportflow" / "compact").exists()
+    compact(dest)
+    assert _snapshot(dest) == before
+    assert set(_part_counts(dest).values()) == {1}
+    done = run_cli(ingested[0] / "prefect", str(ingested[1]), str(dest))
+    assert done.returncode == 0, done.stderr
+    assert len(rows(dest, "documents")) == len(before["documents"])
+
+
+def _compact_dying_at(dest: Path, monkeypatch: pytest.MonkeyPatch, fault: str, calls_allowed: int) -> None:
     original: Callable[..., Any] = getattr(compact_module, fault)
     calls = 0
 
     def dies(*args: Any) -> Any:
         nonlocal calls
-        if calls >= folders_swapped:
+        if calls >= calls_allowed:
             raise OSError("killed")
         calls += 1
         return original(*args)
@@ -170,13 +183,44 @@ def test_a_compaction_that_dies_is_rolled_back_or_forward_by_the_next_command(
     with pytest.raises(OSError, match="killed"):
         compact(dest)
     monkeypatch.undo()
-    assert (dest / "_reportflow" / "compact").exists()
-    compact(dest)
-    assert _snapshot(dest) == before
-    assert set(_part_counts(dest).values()) == {1}
-    done = run_cli(ingested[0] / "prefect", str(ingested[1]), str(dest))
+
+
+def test_a_run_finishes_a_compaction_that_died_between_two_swaps(
+    ingested: tuple[Path, Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dest = _fresh_copy(ingested, tmp_path)
+    before = _snapshot(dest)
+    _compact_dying_at(dest, monkeypatch, "_exchange", 1)
+    source = tmp_path / "in"
+    shutil.copytree(ingested[1], source)
+    _report(source, 99)
+    done = run_cli(ingested[0] / "prefect", str(source), str(dest))
     assert done.returncode == 0, done.stderr
-    assert len(rows(dest, "documents")) == len(before["documents"])
+    after = _snapshot(dest)
+    assert len(after["documents"]) == len(before["documents"]) + 1
+    assert before["paragraphs"] == [p for p in after["paragraphs"] if p["paragraph_id"] in _ids(before)]
+    shared = [p for p in after["paragraphs"] if p["text"] == SHARED and p not in before["paragraphs"]]
+    assert [(p["is_duplicate"], p["dup_scope"]) for p in shared] == [(True, "corpus")]
+    assert not (dest / "_reportflow" / "compact").exists()
+
+
+def _ids(snapshot: dict[str, list[dict[str, Any]]]) -> set[str]:
+    return {p["paragraph_id"] for p in snapshot["paragraphs"]}
+
+
+def test_swapped_out_files_are_kept_a_while_then_removed(
+    ingested: tuple[Path, Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dest = _fresh_copy(ingested, tmp_path)
+    before = _part_counts(dest)["paragraphs"]
+    compact(dest)
+    retired = dest / "_reportflow" / "retired"
+    assert len(list(retired.rglob("paragraphs/*/*.parquet"))) == before
+    compact(dest)
+    assert retired.exists(), "kept while a reader may still be listing them"
+    monkeypatch.setattr(compact_module, "RETIRED_KEPT_SECONDS", -1)
+    compact(dest)
+    assert not list(retired.iterdir())
 
 
 def test_compact_refuses_a_folder_without_datasets(tmp_path: Path) -> None:

@@ -3,10 +3,13 @@
 Nightly batches leave many small Parquet files. A partition's files are read, written as
 one new folder under `DEST/_reportflow/compact/`, and exchanged with the live folder in
 one `renameat2(RENAME_EXCHANGE)`, so a reader lists either the old files or the new file,
-never both or neither. The paragraphs and the dedup index of a day are compacted together
-under one file name, since the index finds paragraph texts by file. A journal written once
-every new folder is ready makes the swap finish after a crash; without it the new folders
-are dropped and nothing has changed. Plain module, no Prefect.
+never both or neither. The old files are kept a while under `DEST/_reportflow/retired/`:
+a reader that opened the folder just before the swap finds its listing whole, not emptied,
+and fails loudly on the moved files instead of silently missing the day. The paragraphs
+and the dedup index of a day are compacted together under one file name, since the index
+finds paragraph texts by file. A journal written once every new folder is ready makes the
+swap finish after a crash (by the next `compact` or `run`); without it the new folders are
+dropped and nothing has changed. Plain module, no Prefect.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import json
 import logging
 import os
 import shutil
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +35,7 @@ log = logging.getLogger(__name__)
 
 FOLDERS = [*DATASETS, INDEX_DIR, FILES_DIR]
 _JOURNAL = "JOURNAL"
+RETIRED_KEPT_SECONDS = 600
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
@@ -66,7 +71,9 @@ def recover_compaction(root: Path) -> None:
     if journal.exists():
         plan = json.loads(journal.read_text())
         _swap_all(root, plan["day"], plan["folders"], plan["name"])
+        _retire(root, workspace)
     shutil.rmtree(workspace, ignore_errors=True)
+    _sweep_retired(root)
 
 
 def _compact_day(root: Path, day: str, folders: list[str]) -> None:
@@ -81,7 +88,7 @@ def _compact_day(root: Path, day: str, folders: list[str]) -> None:
     write_atomic(workspace / _JOURNAL, json.dumps({"day": day, "folders": folders, "name": name}).encode())
     fsync_dir(workspace)
     _swap_all(root, day, folders, name)
-    shutil.rmtree(workspace)
+    _retire(root, workspace)
 
 
 def _swap_all(root: Path, day: str, folders: list[str], name: str) -> None:
@@ -89,6 +96,20 @@ def _swap_all(root: Path, day: str, folders: list[str], name: str) -> None:
         live, staged = root / folder / day, _workspace(root) / folder / day
         if staged.is_dir() and not (live / name).exists():
             _exchange(staged, live)
+
+
+def _retire(root: Path, workspace: Path) -> None:
+    retired = _retired(root) / f"{int(time.time())}-{uuid.uuid4().hex}"
+    retired.parent.mkdir(parents=True, exist_ok=True)
+    workspace.rename(retired)
+
+
+def _sweep_retired(root: Path) -> None:
+    folder = _retired(root)
+    expired = time.time() - RETIRED_KEPT_SECONDS
+    for retired in folder.iterdir() if folder.is_dir() else []:
+        if int(retired.name.split("-")[0]) < expired:
+            shutil.rmtree(retired, ignore_errors=True)
 
 
 def _exchange(a: Path, b: Path) -> None:
@@ -135,3 +156,7 @@ def _parts(folder: Path) -> list[Path]:
 
 def _workspace(root: Path) -> Path:
     return root / "_reportflow" / "compact"
+
+
+def _retired(root: Path) -> Path:
+    return root / "_reportflow" / "retired"
