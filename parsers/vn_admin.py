@@ -27,9 +27,13 @@ LIST_ITEM_MAX_CHARS = 250
 NOISE_MAX_LETTERS = 3
 
 _NATION = re.compile(r"CONG\s*HOA\s*XA\s*HOI\s*CHU\s*NGHIA\s*VIET\s*NAM")
+_PARTY = re.compile(r"DANG\s*CONG\s*SAN\s*VIET\s*NAM")  # a Party committee's motto (Quy định 66-QĐ/TW)
+_CAPITALS_ONLY = (_NATION, _PARTY)
 _SLOGAN = re.compile(r"DOC\s*LAP\s*[-–—.]?\s*TU\s*DO\s*[-–—.]?\s*HANH\s*PHUC")
 _NUMBER = re.compile(
-    r"(?:\bS|\$)[O06]\s*[:;.]?\s*(?P<num>[^\s/]{0,8}?)\s*(?P<year>/\s*\d{4}\s*)?"  # `Số: 30/2020/NĐ-CP`
+    r"(?:\bS|\$)[O06]\s*[:;.]?\s*(?P<num>[^\s/-]{0,8}?)\s*"
+    r"(?:-\s*(?P<kind>[A-Z]{1,4})\s*)?"  # a Party document's type: `Số 15-NQ/TU`
+    r"(?P<year>/\s*\d{4}\s*)?"  # `Số: 30/2020/NĐ-CP`
     r"/\s*(?P<sym>[A-Z0-9]+(?:\s*-\s*[A-Z0-9]+)*)"
 )
 # Possessive runs and a required separator between words: no backtracking into long runs of letters
@@ -74,6 +78,7 @@ DOC_TYPES = (
     "thong_tu",
     "luat",
     "phap_lenh",
+    "ket_luan",
 )
 NAMED_IN_CAPITALS = ("LUAT", "PHAP LENH")  # a law's name is set in capitals under its type
 _TYPE_LINE = re.compile(r"(?P<type>" + "|".join(t.upper().replace("_", r"\s*") for t in DOC_TYPES) + r")\b(?!\s*:)")
@@ -99,6 +104,9 @@ _SYMBOL_TYPES = {
     "GUQ": "giay_uy_quyen",
     "ND": "nghi_dinh",
     "TT": "thong_tu",
+    "KL": "ket_luan",
+    "CV": "cong_van",
+    "QDI": "quy_dinh",
 }
 
 
@@ -162,14 +170,14 @@ def read_admin_layout(blocks: Sequence[Block]) -> AdminDocument | None:
 
 
 def _has_anchor(block: Block) -> bool:
-    return any(next(_matches(p, block.text), None) for p in (_NATION, _SLOGAN, _NUMBER, _NUMBER_LABEL))
+    return any(next(_matches(p, block.text), None) for p in (_NATION, _PARTY, _SLOGAN, _NUMBER, _NUMBER_LABEL))
 
 
 def _matches(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
-    """Matches in the folded text; the nation's name only in capitals, as the motto prints it (the
-    same words in a sentence, `nước Cộng hòa xã hội chủ nghĩa Việt Nam`, are no motto)."""
+    """Matches in the folded text; the nation's and the Party's names only in capitals, as the motto
+    prints them (the same words in a sentence, `nước Cộng hòa xã hội chủ nghĩa Việt Nam`, are no motto)."""
     for match in pattern.finditer(fold(text)):
-        if pattern is not _NATION or _is_upper(text[match.start() : match.end()]):
+        if pattern not in _CAPITALS_ONLY or _is_upper(text[match.start() : match.end()]):
             yield match
 
 
@@ -209,6 +217,7 @@ def _cut_head(head: Sequence[Block]) -> list[_Part]:
     parts: list[_Part] = [("", "\n".join(piece for block in head for piece in _pieces(block)))]
     for role, pattern in (
         ("nation", _NATION),
+        ("party", _PARTY),
         ("slogan", _SLOGAN),
         ("doc_number", _NUMBER),
         ("place_date", _PLACE_DATE),
@@ -254,12 +263,22 @@ def _cut(part: _Part, role: str, pattern: re.Pattern[str]) -> Iterator[_Part]:
 
 
 def _clean(text: str) -> str:
-    return " ".join(_DECORATION.sub(" ", text).split()).strip(" ,;")
+    """The text without rules and ornaments (`_____`, the `*` under a Party committee's name)."""
+    cleaned = " ".join(_DECORATION.sub(" ", text).split()).strip(" ,;*")
+    return cleaned if any(c.isalnum() for c in cleaned) else ""
 
 
 def _is_admin(parts: list[_Part], type_at: int | None) -> bool:
     roles = {role for role, _ in parts}
-    return bool(roles & {"nation", "slogan"}) or ("doc_number" in roles and type_at is not None)
+    # The Party's name alone may be a headline's words: its documents also carry a date line or a number
+    # in the Party's form (`Số 15-NQ/TU`; a body's `số 4625/BNV-CCHC` is no such number).
+    party = "party" in roles and ("place_date" in roles or any(_party_form(t) for t in _all(parts, "doc_number")))
+    return bool(roles & {"nation", "slogan"}) or party or ("doc_number" in roles and type_at is not None)
+
+
+def _party_form(number: str) -> bool:
+    match = _NUMBER.match(fold(number))
+    return match is not None and match.group("kind") is not None
 
 
 def _confidence(blocks: list[Block]) -> float | None:
@@ -277,7 +296,7 @@ def _head_blocks(parts: list[_Part]) -> Iterator[Block]:
     for role, kind in (("doc_number", "doc_number"), ("about", "subject")):
         for text in _all(parts, role):
             yield Block(text, kind=kind)
-    motto = " ".join(_all(parts, "nation") + _all(parts, "slogan"))
+    motto = " ".join(_all(parts, "nation") + _all(parts, "slogan") + _all(parts, "party"))
     if motto:
         yield Block(motto, kind="motto")
     for text in _all(parts, "place_date"):
@@ -340,8 +359,9 @@ def _doc_number(parts: list[_Part]) -> str | None:
     if match is None:
         return None
     number = "".join(c for c in text[match.start("num") : match.end("num")].translate(_DIGIT_LOOKALIKES) if c.isdigit())
+    kind = "-" + text[match.start("kind") : match.end("kind")] if match.group("kind") else ""
     year = "".join(text[match.start("year") : match.end("year")].split()) if match.group("year") else ""
-    return number + year + "/" + "".join(text[match.start("sym") : match.end("sym")].split())
+    return number + kind + year + "/" + "".join(text[match.start("sym") : match.end("sym")].split())
 
 
 _DIGIT_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "l": "1", "I": "1"})
@@ -427,8 +447,8 @@ def _type_from_symbol(number: str | None, about: str | None) -> str | None:
     """A letter (công văn) has no type line; its symbol then names no type, and a `V/v` line gives its subject."""
     if number is None:
         return "cong_van" if about else None
-    symbol = number.rsplit("/", 1)[-1]
-    short = fold(symbol.split("-", 1)[0])
+    head, _, symbol = number.rpartition("/")
+    short = fold(head.partition("-")[2] or symbol.split("-", 1)[0])  # a Party number's type: `15-NQ/TU`
     return _SYMBOL_TYPES.get(short, "cong_van" if "-" in symbol or about else None)
 
 

@@ -210,6 +210,64 @@ def test_a_news_report_is_no_administrative_document() -> None:
     assert (doc.issuer, doc.doc_number, doc.doc_type, doc.signer) == (None, None, None, None)
 
 
+PARTY_HEADER = Block(
+    "ĐẢNG BỘ TỈNH LÂM ĐỒNG TỈNH ỦY * | ĐẢNG CỘNG SẢN VIỆT NAM || Số 15-NQ/TU | Lâm Đồng, ngày 12 tháng 3 năm 2025",
+    kind="table",
+)
+
+
+def test_a_party_committee_s_resolution() -> None:
+    """Party documents (Quy định 66-QĐ/TW): the Party's name as motto, `Số 15-NQ/TU`, `T/M` above the signer."""
+    doc = _doc(
+        PARTY_HEADER,
+        Block("NGHỊ QUYẾT", align="center", bold=True),
+        Block("về chuyển đổi số trong các cơ quan Đảng", align="center", bold=True),
+        BODY,
+        "Nơi nhận:",
+        "- Ban Bí thư (để báo cáo);",
+        "- Lưu Văn phòng Tỉnh ủy.",
+        "T/M BAN THƯỜNG VỤ",
+        "BÍ THƯ",
+        "Trần Văn Hiệp",
+    )
+    assert [b.kind for b in doc.blocks] == [
+        "issuer", "doc_number", "motto", "place_date", "doc_type", "subject", "body", "recipients", "signer_title",
+        "signature",
+    ]  # fmt: skip
+    assert doc.blocks[2].text == "ĐẢNG CỘNG SẢN VIỆT NAM"
+    assert (doc.issuer, doc.doc_number, doc.doc_type, doc.signer) == (
+        "ĐẢNG BỘ TỈNH LÂM ĐỒNG TỈNH ỦY",
+        "15-NQ/TU",
+        "nghi_quyet",
+        "Trần Văn Hiệp",
+    )
+    assert doc.published_date == date(2025, 3, 12)
+
+
+def test_a_party_letter_in_lines_run_across_the_columns() -> None:
+    doc = _doc(
+        "ĐẢNG BỘ TỈNH LÂM ĐỒNG ĐẢNG CỘNG SẢN VIỆT NAM",
+        "BAN TUYÊN GIÁO TỈNH ỦY",
+        "*",
+        "Số 45-CV/BTGTU Lâm Đồng, ngày 20 tháng 3 năm 2025",
+        "V/v tuyên truyền kỷ niệm 50 năm Ngày giải phóng",
+        "Kính gửi: Các huyện ủy, thành ủy",
+        BODY,
+    )
+    assert (doc.issuer, doc.doc_number, doc.doc_type) == (
+        "ĐẢNG BỘ TỈNH LÂM ĐỒNG BAN TUYÊN GIÁO TỈNH ỦY",
+        "45-CV/BTGTU",
+        "cong_van",
+    )
+    assert "*" not in [b.text for b in doc.blocks]
+
+
+def test_a_headline_naming_the_party_is_no_party_document() -> None:
+    doc = _doc(Block("KỶ NIỆM 95 NĂM NGÀY THÀNH LẬP ĐẢNG CỘNG SẢN VIỆT NAM", bold=True), BODY, BODY)
+    assert (doc.issuer, doc.doc_type) == (None, None)
+    assert "motto" not in [b.kind for b in doc.blocks]
+
+
 @pytest.fixture(scope="module")
 def parsed() -> dict[str, ParsedDocument]:
     """Each corpus document parsed once (OCR of the scans is the slow part)."""
@@ -317,12 +375,18 @@ def _doc_id(dest: Path, name: str) -> str:
 
 @pytest.mark.parametrize(
     ("number_line", "doc_type"),
-    [("Số: 12/BC-UBND", "bao_cao"), ("Số: 30/2020/NĐ-CP", "nghi_dinh"), ("Số: 575/UBND-KTTH", "cong_van")],
+    [
+        ("Số: 12/BC-UBND", "bao_cao"),
+        ("Số: 30/2020/NĐ-CP", "nghi_dinh"),
+        ("Số: 575/UBND-KTTH", "cong_van"),
+        ("Số 15-NQ/TU", "nghi_quyet"),
+        ("Số: 208-QĐi/TW", "quy_dinh"),
+    ],
 )
 def test_without_a_type_line_the_symbol_names_the_type(number_line: str, doc_type: str) -> None:
     doc = _doc(WORD_HEADER.text.split(" || ")[0], number_line, "Kính gửi: Sở Tài chính", BODY)
     assert doc.doc_type == doc_type
-    assert doc.doc_number == number_line.removeprefix("Số: ")
+    assert doc.doc_number == number_line.removeprefix("Số").lstrip(": ")
 
 
 def test_the_demo_s_official_letter(tmp_path: Path) -> None:
