@@ -30,6 +30,7 @@ from reportflow.parsers.word_xml import (
     paragraph_text,
     table_rows,
     table_text,
+    text_boxes,
 )
 from reportflow.schemas import (
     Block,
@@ -55,7 +56,8 @@ _W_P = qn("w:p")
 
 
 def parse_docx(data: bytes) -> ParsedDocument:
-    """Blocks of a Word document; page headers, footers, comments and text boxes are not body text."""
+    """Blocks of a Word document; text boxes follow the paragraph they are anchored in; page headers,
+    footers and comments are not body text."""
     document = _open(data)
     footnotes = _footnotes_root(document)
     decode_legacy_text([document.element.body, footnotes], document.styles.element)
@@ -121,32 +123,45 @@ def _footnotes_root(document: WordDocument) -> etree._Element | None:
 
 
 def _blocks(document: WordDocument, notes: dict[str, str]) -> Iterator[Block]:
-    chains: dict[str | None, list[Any]] = {}
+    yield from _blocks_in(document.element.body, document, notes, {})
+
+
+def _blocks_in(
+    container: etree._Element, document: WordDocument, notes: dict[str, str], chains: dict[str | None, list[Any]]
+) -> Iterator[Block]:
+    """The blocks of the body or of one text box, the boxes anchored in its paragraphs after each."""
     after_picture = False
-    for element in iter_block_elements(document.element.body):
+    for element in iter_block_elements(container):
         if element.tag != _W_P:
             text = table_text(table_rows(element))
             if text:
                 yield Block(normalize_text(text), kind="table")
                 after_picture = False
             continue
-        paragraph = Paragraph(cast(CT_P, element), document)
+        boxes = text_boxes(element)
         text = normalize_text(paragraph_text(element))
-        if not text:
-            after_picture = after_picture or has_picture(element)
-            continue
-        style_id = paragraph._p.style
-        if style_id not in chains:
-            chains[style_id] = _style_chain(paragraph)
-        yield _paragraph_block(paragraph, chains[style_id], text, after_picture)
-        after_picture = False
-        for note_id in footnote_ids(element):
-            note = normalize_text(notes.get(note_id, ""))
-            if note:
-                yield Block(note, kind="footnote")
+        if text:
+            yield _paragraph_block(Paragraph(cast(CT_P, element), document), chains, text, after_picture)
+            yield from _footnotes(element, notes)
+        after_picture = not text and (after_picture or (has_picture(element) and not boxes))
+        for box in boxes:
+            yield from _blocks_in(box, document, notes, chains)
 
 
-def _paragraph_block(paragraph: Paragraph, styles: list[Any], text: str, after_picture: bool) -> Block:
+def _footnotes(p: etree._Element, notes: dict[str, str]) -> Iterator[Block]:
+    for note_id in footnote_ids(p):
+        note = normalize_text(notes.get(note_id, ""))
+        if note:
+            yield Block(note, kind="footnote")
+
+
+def _paragraph_block(
+    paragraph: Paragraph, chains: dict[str | None, list[Any]], text: str, after_picture: bool
+) -> Block:
+    style_id = paragraph._p.style
+    if style_id not in chains:
+        chains[style_id] = _style_chain(paragraph)
+    styles = chains[style_id]
     return Block(
         text=text,
         kind=_paragraph_kind(paragraph, styles),

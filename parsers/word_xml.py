@@ -1,8 +1,8 @@
 """WordprocessingML text extraction that python-docx leaves out or gets wrong.
 
 python-docx's `Paragraph.text` misses tracked insertions and content
-controls inside a paragraph and has no footnotes; these helpers read the
-XML directly.
+controls inside a paragraph and has no footnotes or text boxes; these
+helpers read the XML directly.
 """
 
 from __future__ import annotations
@@ -13,11 +13,16 @@ from typing import cast
 from docx.oxml.ns import nsmap, qn
 from lxml import etree
 
+# Runs of this paragraph, not of a text box anchored in it (one more `w:txbxContent` above them).
 _TEXT_NODES = etree.XPath(
-    ".//w:r[not(ancestor::w:txbxContent) and not(ancestor::w:moveFrom) and not(ancestor::w:del)]"
+    ".//w:r[count(ancestor::w:txbxContent) = $boxes and not(ancestor::w:moveFrom) and not(ancestor::w:del)]"
     "/*[self::w:t or self::w:tab or self::w:br or self::w:cr or self::w:noBreakHyphen]",
     namespaces={"w": nsmap["w"]},
 )
+_BOXES_AROUND = etree.XPath("count(ancestor::w:txbxContent)", namespaces={"w": nsmap["w"]})
+_TEXT_BOX_CONTENTS = etree.XPath(".//w:txbxContent", namespaces={"w": nsmap["w"]})
+_MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+_W_TXBX_CONTENT = qn("w:txbxContent")
 _W_T = qn("w:t")
 _W_P = qn("w:p")
 _W_TBL = qn("w:tbl")
@@ -34,7 +39,7 @@ _W_TYPE = qn("w:type")
 def paragraph_text(p: etree._Element) -> str:
     """The visible text of a `w:p`: runs in order, breaks and tabs as spaces, text boxes left out."""
     parts = []
-    for node in cast(list[etree._Element], _TEXT_NODES(p)):
+    for node in cast(list[etree._Element], _TEXT_NODES(p, boxes=_BOXES_AROUND(p))):
         if node.tag == _W_T:
             parts.append(node.text or "")
         elif node.tag == _W_HYPHEN:
@@ -42,6 +47,21 @@ def paragraph_text(p: etree._Element) -> str:
         else:
             parts.append(" ")
     return "".join(parts)
+
+
+def text_boxes(p: etree._Element) -> list[etree._Element]:
+    """The `w:txbxContent` of the text boxes anchored in a paragraph, in order: boxes nested in a box
+    belong to that box, and the VML copy Word keeps of each shape (`mc:Fallback`) is left out."""
+    return [box for box in cast(list[etree._Element], _TEXT_BOX_CONTENTS(p)) if _anchored_in(box, p)]
+
+
+def _anchored_in(box: etree._Element, p: etree._Element) -> bool:
+    for ancestor in box.iterancestors():
+        if ancestor is p:
+            return True
+        if ancestor.tag in (_W_TXBX_CONTENT, _MC_FALLBACK):
+            return False
+    return False
 
 
 def iter_block_elements(parent: etree._Element, tags: tuple[str, ...] = (_W_P, _W_TBL)) -> Iterator[etree._Element]:
@@ -77,6 +97,7 @@ def _cell_text(tc: etree._Element) -> str:
     for element in iter_block_elements(tc):
         if element.tag == _W_P:
             parts.append(paragraph_text(element))
+            parts.extend(_cell_text(box) for box in text_boxes(element))
         else:
             parts.append(table_text(table_rows(element)))
     return " ".join(" ".join(parts).split())

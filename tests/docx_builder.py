@@ -48,11 +48,28 @@ def append_deletion(paragraph: object, text: str) -> None:
 
 
 def append_text_box(paragraph: object, text: str) -> None:
+    paragraph._p.append(parse_xml(_box_run(text).replace("<w:r>", f"<w:r {W_NS} {V_NS}>", 1)))  # type: ignore[attr-defined]
+
+
+def append_drawing_text_box(paragraph: object, text: str, inner: str | None = None) -> None:
+    """A text box as Word 2010+ writes it: a DrawingML shape, and a VML copy for older readers."""
+    namespaces = (
+        f'{W_NS} {V_NS} xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+        'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape"'
+    )
+    inside = f"<w:p><w:r><w:t>{text}</w:t></w:r>{_box_run(inner) if inner else ''}</w:p>"
     xml = (
-        f"<w:r {W_NS} {V_NS}><w:pict><v:shape><v:textbox><w:txbxContent>"
-        f"<w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:txbxContent></v:textbox></v:shape></w:pict></w:r>"
+        f'<w:r {namespaces}><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><wps:wsp><wps:txbx>'
+        f"<w:txbxContent>{inside}</w:txbxContent></wps:txbx></wps:wsp></w:drawing></mc:Choice>"
+        f"<mc:Fallback><w:pict><v:shape><v:textbox><w:txbxContent>{inside}</w:txbxContent></v:textbox>"
+        "</v:shape></w:pict></mc:Fallback></mc:AlternateContent></w:r>"
     )
     paragraph._p.append(parse_xml(xml))  # type: ignore[attr-defined]
+
+
+def _box_run(text: str) -> str:
+    box = f"<w:txbxContent><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:txbxContent>"
+    return f"<w:r><w:pict><v:shape><v:textbox>{box}</v:textbox></v:shape></w:pict></w:r>"
 
 
 def append_content_control(document: WordDocument, text: str) -> None:

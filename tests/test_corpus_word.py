@@ -64,3 +64,21 @@ def test_real_report_tables_and_footnotes() -> None:
     assert doc.title is not None and doc.title.startswith("BÁO CÁO Công tác cải cách hành chính năm 2025")
     assert doc.published_date is None  # the draft's date line is blank: `ngày    tháng 12 năm 2025`
     assert doc.blocks[0].text == "ỦY BAN NHÂN DÂN TỈNH LÂM ĐỒNG"
+
+
+def test_text_boxes_are_read_in_order() -> None:
+    """A flowchart drawn in text boxes (docling's test file): every text of its ground truth, in order."""
+    data = corpus_path("public", "docling", "textbox.docx").read_bytes()
+    truth = corpus_path("public", "docling", "textbox.docx.gt.md").read_text(encoding="utf-8")
+    expected = [_plain(line) for line in truth.splitlines() if line.strip() and not line.startswith("<!--")]
+    text = " ".join(b.text for b in parse_document(data).blocks)
+    at = 0
+    for line in expected:
+        found = text.find(line, at)
+        assert found >= 0, (line, text[at : at + 200])
+        at = found + len(line)
+
+
+def _plain(markdown: str) -> str:
+    line = re.sub(r"^(?:- |\d+\. )", "", markdown.strip()).replace("**", "")
+    return " ".join(line.split()).replace(" .", ".")

@@ -45,7 +45,7 @@ def test_styles_lists_tables_in_document_order() -> None:
     assert doc.title == "Báo cáo tổng kết"
 
 
-def test_headers_footers_text_boxes_deletions_are_not_body_text() -> None:
+def test_headers_footers_deletions_are_not_body_text_and_a_text_box_follows_its_paragraph() -> None:
     d = build.new_document()
     d.sections[0].header.paragraphs[0].text = "ĐẦU TRANG"
     d.sections[0].footer.paragraphs[0].text = "Trang 1"
@@ -53,8 +53,30 @@ def test_headers_footers_text_boxes_deletions_are_not_body_text() -> None:
     build.append_tracked_insertion(paragraph, " được thêm")
     build.append_deletion(paragraph, " đã xoá")
     build.append_text_box(paragraph, "HỘP VĂN BẢN")
+    d.add_paragraph("Đoạn sau")
     texts = [b.text for b in parse_docx(build.save(d)).blocks]
-    assert texts == ["Nội dung được thêm"]
+    assert texts == ["Nội dung được thêm", "HỘP VĂN BẢN", "Đoạn sau"]
+
+
+def test_a_drawing_text_box_is_read_once_and_a_box_inside_it_after_its_text() -> None:
+    d = build.new_document()
+    build.append_drawing_text_box(d.add_paragraph(), "Ảnh: Hội nghị tổng kết", inner="Nguồn: Sở Nội vụ")
+    d.add_paragraph("Trong năm 2025, Sở đã hoàn thành các nhiệm vụ được giao.")
+    blocks = parse_docx(build.save(d)).blocks
+    assert [b.text for b in blocks] == [
+        "Ảnh: Hội nghị tổng kết",
+        "Nguồn: Sở Nội vụ",
+        "Trong năm 2025, Sở đã hoàn thành các nhiệm vụ được giao.",
+    ]
+    assert not blocks[2].after_picture  # a text box is no picture: the paragraph after it is no caption
+
+
+def test_a_text_box_in_a_table_cell_stays_in_its_cell() -> None:
+    d = build.new_document()
+    cells = d.add_table(rows=1, cols=2).rows[0].cells
+    cells[0].text = "Lĩnh vực"
+    build.append_text_box(cells[1].paragraphs[0], "Ghi chú trong hộp")
+    assert [b.text for b in parse_docx(build.save(d)).blocks] == ["Lĩnh vực | Ghi chú trong hộp"]
 
 
 def test_line_breaks_tabs_and_empty_paragraphs() -> None:
