@@ -28,7 +28,8 @@ NOISE_MAX_LETTERS = 3
 
 _NATION = re.compile(r"CONG\s*HOA\s*XA\s*HOI\s*CHU\s*NGHIA\s*VIET\s*NAM")
 _PARTY = re.compile(r"DANG\s*CONG\s*SAN\s*VIET\s*NAM")  # a Party committee's motto (Quy định 66-QĐ/TW)
-_CAPITALS_ONLY = (_NATION, _PARTY)
+_DRAFT = re.compile(r"\bDU\s*THAO\b(?:\s*(?:LAN\s*)?\d+\b)?")  # a draft's `DỰ THẢO` mark, often in a text box
+_CAPITALS_ONLY = (_NATION, _PARTY, _DRAFT)
 _SLOGAN = re.compile(r"DOC\s*LAP\s*[-–—.]?\s*TU\s*DO\s*[-–—.]?\s*HANH\s*PHUC")
 _NUMBER = re.compile(
     r"(?:\bS|\$)[O06]\s*[:;.]?\s*(?P<num>[^\s/-]{0,8}?)\s*"
@@ -174,8 +175,9 @@ def _has_anchor(block: Block) -> bool:
 
 
 def _matches(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
-    """Matches in the folded text; the nation's and the Party's names only in capitals, as the motto
-    prints them (the same words in a sentence, `nước Cộng hòa xã hội chủ nghĩa Việt Nam`, are no motto)."""
+    """Matches in the folded text; the nation's and the Party's names and the draft mark only in capitals,
+    as the top block prints them (the same words in a sentence, `nước Cộng hòa xã hội chủ nghĩa Việt Nam`,
+    are no motto)."""
     for match in pattern.finditer(fold(text)):
         if pattern not in _CAPITALS_ONLY or _is_upper(text[match.start() : match.end()]):
             yield match
@@ -222,6 +224,7 @@ def _cut_head(head: Sequence[Block]) -> list[_Part]:
         ("doc_number", _NUMBER),
         ("place_date", _PLACE_DATE),
         ("about", _ABOUT),
+        ("draft", _DRAFT),  # after `V/v`: a letter's subject may name the drafts it is about
     ):
         parts = [cut for part in parts for cut in _cut(part, role, pattern)]
     return [(role, text) for role, text in _split_leftovers(parts) if text]
@@ -299,8 +302,9 @@ def _head_blocks(parts: list[_Part]) -> Iterator[Block]:
     motto = " ".join(_all(parts, "nation") + _all(parts, "slogan") + _all(parts, "party"))
     if motto:
         yield Block(motto, kind="motto")
-    for text in _all(parts, "place_date"):
-        yield Block(text, kind="place_date")
+    for role in ("place_date", "draft"):
+        for text in _all(parts, role):
+            yield Block(text, kind="place_date" if role == "place_date" else "body")
     for role, text in parts:
         rest = text if not _is_issuer_piece(text) else _upper_and_rest(text)[1]  # `Luật` of `QUỐC HỘI Luật`
         if not role and rest:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import json
 import shutil
@@ -190,6 +191,17 @@ def test_recipients_and_signer_in_text_lines_and_an_annex_after_them() -> None:
         ("body", "PHỤ LỤC"),
         ("body", BODY),
     ]
+
+
+@pytest.mark.parametrize("mark", ["DỰ THẢO", "DỰ THẢO LẦN 2"])
+def test_a_draft_mark_stays_out_of_the_issuer(mark: str) -> None:
+    """Drafts carry `DỰ THẢO` in a text box, which Word anchors above the header table or inside its cell."""
+    above = _doc(mark, WORD_HEADER, "BÁO CÁO", BODY)
+    cells = WORD_HEADER.text.split(" | ", 1)
+    inside = _doc(dataclasses.replace(WORD_HEADER, text=f"{cells[0]} {mark} | {cells[1]}"), "BÁO CÁO", BODY)
+    for doc in (above, inside):
+        assert doc.issuer == "ỦY BAN NHÂN DÂN TỈNH LÂM ĐỒNG"
+        assert ("body", mark) in _kinds(doc)
 
 
 def test_an_e_signature_stamp_stays_out_of_the_issuer() -> None:
