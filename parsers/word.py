@@ -127,10 +127,13 @@ def _blocks(document: WordDocument, notes: dict[str, str]) -> Iterator[Block]:
 
 
 def _blocks_in(
-    container: etree._Element, document: WordDocument, notes: dict[str, str], chains: dict[str | None, list[Any]]
+    container: etree._Element,
+    document: WordDocument,
+    notes: dict[str, str],
+    chains: dict[str | None, list[Any]],
+    after_picture: bool = False,
 ) -> Iterator[Block]:
     """The blocks of the body or of one text box, the boxes anchored in its paragraphs after each."""
-    after_picture = False
     for element in iter_block_elements(container):
         if element.tag != _W_P:
             text = table_text(table_rows(element))
@@ -143,9 +146,10 @@ def _blocks_in(
         if text:
             yield _paragraph_block(Paragraph(cast(CT_P, element), document), chains, text, after_picture)
             yield from _footnotes(element, notes)
-        after_picture = not text and (after_picture or (has_picture(element) and not boxes))
-        for box in boxes:
-            yield from _blocks_in(box, document, notes, chains)
+        after_picture = not text and (after_picture or has_picture(element))
+        for box in boxes:  # a photo's caption is often a text box anchored beside it
+            yield from _blocks_in(box, document, notes, chains, after_picture)
+            after_picture = False
 
 
 def _footnotes(p: etree._Element, notes: dict[str, str]) -> Iterator[Block]:

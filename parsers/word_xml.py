@@ -23,6 +23,9 @@ _BOXES_AROUND = etree.XPath("count(ancestor::w:txbxContent)", namespaces={"w": n
 _TEXT_BOX_CONTENTS = etree.XPath(".//w:txbxContent", namespaces={"w": nsmap["w"]})
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 _W_TXBX_CONTENT = qn("w:txbxContent")
+_A_BLIP = qn("a:blip")
+_V_IMAGEDATA = "{urn:schemas-microsoft-com:vml}imagedata"
+_C_CHART = "{http://schemas.openxmlformats.org/drawingml/2006/chart}chart"
 _W_T = qn("w:t")
 _W_P = qn("w:p")
 _W_TBL = qn("w:tbl")
@@ -122,4 +125,5 @@ def footnote_texts(footnotes_root: etree._Element | None) -> dict[str, str]:
 
 
 def has_picture(p: etree._Element) -> bool:
-    return any(True for _ in p.iter(qn("w:drawing"), qn("w:pict")))
+    """A picture or chart in the paragraph itself (a text box's shape is none; a picture inside one is the box's)."""
+    return any(_anchored_in(image, p) for image in p.iter(_A_BLIP, _V_IMAGEDATA, _C_CHART))

@@ -108,6 +108,20 @@ def test_picture_caption_and_right_aligned_signature() -> None:
     assert doc.author == "PV Minh Châu"
 
 
+@pytest.mark.parametrize("anchored_in_the_picture_s_paragraph", [True, False])
+def test_a_photo_caption_in_a_text_box(anchored_in_the_picture_s_paragraph: bool) -> None:
+    d = build.new_document()
+    d.add_heading("Tin hoạt động", level=0)
+    d.add_paragraph(LONG)
+    d.add_picture(io.BytesIO(build.tiny_png()))
+    anchor = d.paragraphs[-1] if anchored_in_the_picture_s_paragraph else d.add_paragraph()
+    build.append_drawing_text_box(anchor, "Quang cảnh hội nghị")
+    d.add_paragraph(LONG)
+    doc = parse_document(build.save(d))
+    assert [(b.kind, b.text) for b in doc.blocks][1:3] == [("body", LONG.strip()), ("caption", "Quang cảnh hội nghị")]
+    assert doc.blocks[3].kind == "body"
+
+
 def test_bold_and_italic_come_from_styles_too() -> None:
     d = build.new_document()
     style = d.styles.add_style("Tên báo cáo", 1)
