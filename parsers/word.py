@@ -12,7 +12,6 @@ from typing import Any, cast
 
 import docx
 from docx.document import Document as WordDocument
-from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.opc.constants import RELATIONSHIP_TYPE
 from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml.ns import qn
@@ -20,6 +19,7 @@ from docx.oxml.text.paragraph import CT_P
 from docx.text.paragraph import Paragraph
 from lxml import etree
 
+from reportflow.parsers.ooxml_strict import STRICT_NAMESPACE, to_transitional
 from reportflow.parsers.text import normalize_text
 from reportflow.parsers.word_legacy import decode_legacy_text
 from reportflow.parsers.word_xml import (
@@ -38,19 +38,15 @@ from reportflow.schemas import (
     NoTextError,
     ParsedDocument,
     TooLargeError,
-    UnsupportedFormatError,
 )
 
-_STRICT_NAMESPACE = b"http://purl.oclc.org/ooxml/wordprocessingml/main"
 # A real report's document.xml is a few MB; a ZIP bomb's inflates to gigabytes.
 MAX_PART_BYTES = 256 * 1024 * 1024
 MAX_PACKAGE_BYTES = 512 * 1024 * 1024
 _CHUNK = 1 << 20
-_ALIGN = {
-    WD_ALIGN_PARAGRAPH.LEFT: "left",
-    WD_ALIGN_PARAGRAPH.CENTER: "center",
-    WD_ALIGN_PARAGRAPH.RIGHT: "right",
-}
+_ALIGN = {"left": "left", "start": "left", "center": "center", "right": "right", "end": "right"}
+_W_JC = f"{qn('w:pPr')}/{qn('w:jc')}"
+_W_VAL = qn("w:val")
 _HEADING_STYLE = re.compile(r"^(heading|titre|überschrift|rubrik|tiêu đề)\s*\d", re.IGNORECASE)
 _W_P = qn("w:p")
 
@@ -69,15 +65,16 @@ def parse_docx(data: bytes) -> ParsedDocument:
 
 
 def _open(data: bytes) -> WordDocument:
-    _check_package(data)
+    if _check_package(data):
+        data = to_transitional(data)
     try:
         return docx.Document(io.BytesIO(data))
     except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError, etree.XMLSyntaxError) as e:
         raise CorruptFileError(f"Not a readable Word document: {e}.") from e
 
 
-def _check_package(data: bytes) -> None:
-    """Refuse ZIP bombs and Strict Open XML before python-docx inflates anything (it would hold it all)."""
+def _check_package(data: bytes) -> bool:
+    """Refuse ZIP bombs before python-docx inflates anything (it would hold it all); true for Strict Open XML."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             _check_sizes(archive)
@@ -96,8 +93,7 @@ def _check_package(data: bytes) -> None:
         struct.error,
     ) as e:
         raise CorruptFileError(f"Not a readable Word document: {e}.") from e
-    if _STRICT_NAMESPACE in head:
-        raise UnsupportedFormatError("Strict Open XML Word documents are not supported yet.")
+    return STRICT_NAMESPACE in head
 
 
 def _check_sizes(archive: zipfile.ZipFile) -> None:
@@ -218,14 +214,12 @@ def _is_list_item(paragraph: Paragraph, styles: list[Any], names: list[str]) -> 
 
 
 def _alignment(paragraph: Paragraph, styles: list[Any]) -> str | None:
-    value = paragraph.paragraph_format.alignment
-    for style in styles:
-        if value is not None:
-            break
-        value = style.paragraph_format.alignment
-    if value is None:
-        return None
-    return _ALIGN.get(value, "justify")
+    """Read from the XML: python-docx raises on `start` and `end`, which newer Word and Strict files write."""
+    for element in [paragraph._p, *(style.element for style in styles)]:
+        jc = element.find(_W_JC)
+        if jc is not None:
+            return _ALIGN.get(jc.get(_W_VAL), "justify")
+    return None
 
 
 def _all_runs(paragraph: Paragraph, styles: list[Any], attribute: str) -> bool:

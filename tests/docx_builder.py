@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import re
 import struct
+import zipfile
 import zlib
 
 import docx
@@ -29,6 +31,34 @@ def save(document: WordDocument) -> bytes:
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+def with_replaced(package: bytes, part: str, old: bytes, new: bytes) -> bytes:
+    output = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(package)) as source, zipfile.ZipFile(output, "w") as target:
+        for member in source.infolist():
+            content = source.read(member)
+            target.writestr(member, content.replace(old, new) if member.filename == part else content)
+    return output.getvalue()
+
+
+def as_strict(transitional: bytes) -> bytes:
+    """A package written the way Word's "Strict Open XML Document" writes it: other URIs, `start`/`end`."""
+    uri = re.compile(rb"http://schemas\.openxmlformats\.org/(?!package/)(\w+)/2006/([\w-]+)((?:/[\w-]+)?)")
+
+    def strict_uri(match: re.Match[bytes]) -> bytes:
+        area, name, rest = (re.sub(rb"-(\w)", lambda m: m.group(1).upper(), g) for g in match.groups())
+        return b"http://purl.oclc.org/ooxml/" + area + b"/" + name + rest
+
+    output = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(transitional)) as source, zipfile.ZipFile(output, "w") as target:
+        for member in source.infolist():
+            content = source.read(member)
+            if member.filename.endswith((".xml", ".rels")):
+                content = uri.sub(strict_uri, content)
+                content = content.replace(b'w:val="left"', b'w:val="start"').replace(b'w:val="right"', b'w:val="end"')
+            target.writestr(member, content)
+    return output.getvalue()
 
 
 def new_document() -> WordDocument:

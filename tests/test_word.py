@@ -173,3 +173,32 @@ def test_external_entity_is_never_resolved(tmp_path: Path) -> None:
     except ReportflowError:
         return
     assert not any("TOP-SECRET" in t for t in texts)
+
+
+def test_strict_open_xml_reads_like_the_same_document_in_transitional_form() -> None:
+    d = build.new_document()
+    d.add_heading("Báo cáo tổng kết", level=0)
+    d.add_heading("I. Kết quả", level=1)
+    d.add_paragraph("Mục thứ nhất", style="List Bullet")
+    left = d.add_paragraph(LONG)
+    left.alignment = WD_ALIGN_PARAGRAPH.LEFT
+    table = d.add_table(rows=1, cols=2)
+    table.rows[0].cells[0].text, table.rows[0].cells[1].text = "Đất đai", "97%"
+    signature = d.add_paragraph()
+    signature.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    signature.add_run("Nguyễn Văn An").bold = True
+    transitional = build.save(d)
+    strict = build.as_strict(transitional)
+    body = zipfile.ZipFile(io.BytesIO(strict)).read("word/document.xml")
+    assert b"purl.oclc.org/ooxml/wordprocessingml/main" in body and b'w:val="start"' in body
+    assert parse_docx(strict).blocks == parse_docx(transitional).blocks
+
+
+def test_start_and_end_alignment_that_newer_word_files_write() -> None:
+    d = build.new_document()
+    d.add_paragraph(LONG)
+    signature = d.add_paragraph()
+    signature.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    signature.add_run("Nguyễn Văn An").bold = True
+    data = build.with_replaced(build.save(d), "word/document.xml", b'w:val="right"', b'w:val="end"')
+    assert [(b.kind, b.align) for b in parse_document(data).blocks] == [("body", None), ("signature", "right")]
