@@ -22,12 +22,12 @@ _HYPHENATED = {b"extendedProperties": b"extended-properties", b"customProperties
 def to_transitional(data: bytes) -> bytes:
     """The same package with transitional namespaces and relationship types."""
     output = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as target:
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(output, "w") as target:
         for member in source.infolist():
             content = source.read(member)
             if member.filename.endswith((".xml", ".rels")):
                 content = _STRICT_URI.sub(_transitional_uri, content)
-            target.writestr(member.filename, content, compresslevel=1)
+            target.writestr(member.filename, content)
     return output.getvalue()
 
 

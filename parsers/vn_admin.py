@@ -28,8 +28,13 @@ NOISE_MAX_LETTERS = 3
 
 _NATION = re.compile(r"CONG\s*HOA\s*XA\s*HOI\s*CHU\s*NGHIA\s*VIET\s*NAM")
 _PARTY = re.compile(r"DANG\s*CONG\s*SAN\s*VIET\s*NAM")  # a Party committee's motto (Quy định 66-QĐ/TW)
-_DRAFT = re.compile(r"\bDU\s*THAO\b(?:\s*(?:LAN\s*)?\d+\b)?")  # a draft's `DỰ THẢO` mark, often in a text box
+_DRAFT = re.compile(r"\bDU\s*THAO\b(?:[^\S\n]*(?:LAN[^\S\n]*)?\d+\b)?")  # a draft's `DỰ THẢO` mark, often in a text box
 _CAPITALS_ONLY = (_NATION, _PARTY, _DRAFT)
+# The committee a Party document comes from (`TỈNH ỦY LÂM ĐỒNG`, `ĐẢNG BỘ ...`, `BAN CHẤP HÀNH TRUNG ƯƠNG`).
+_PARTY_BODY = re.compile(
+    r"\b(?:(?:TINH|THANH|HUYEN|QUAN|THI|DANG|XA|PHUONG)\s*UY|DANG\s*BO|CHI\s*BO|DANG\s*DOAN|BAN\s*CAN\s*SU"
+    r"|BAN\s*CHAP\s*HANH|BO\s*CHINH\s*TRI|BAN\s*BI\s*THU|TRUNG\s*UONG\s*DANG)\b"
+)
 _SLOGAN = re.compile(r"DOC\s*LAP\s*[-–—.]?\s*TU\s*DO\s*[-–—.]?\s*HANH\s*PHUC")
 _NUMBER = re.compile(
     r"(?:\bS|\$)[O06]\s*[:;.]?\s*(?P<num>[^\s/-]{0,8}?)\s*"
@@ -216,17 +221,21 @@ _Part = tuple[str, str]  # (role, text)
 def _cut_head(head: Sequence[Block]) -> list[_Part]:
     """The top block's text cut at each part; line breaks between blocks and cells may fall inside a
     part (`Số:` and `/BC-UBND` apart when the number is left blank) and end the pieces left over."""
-    parts: list[_Part] = [("", "\n".join(piece for block in head for piece in _pieces(block)))]
+    text = "\n".join(piece for block in head for piece in _pieces(block))
+    # Under the state's motto the Party's name is an issuer's words (`BÁO ĐIỆN TỬ ĐẢNG CỘNG SẢN VIỆT NAM`).
+    state = next(_matches(_NATION, text), None) is not None
+    parts: list[_Part] = [("", text)]
     for role, pattern in (
         ("nation", _NATION),
-        ("party", _PARTY),
+        ("party", None if state else _PARTY),
         ("slogan", _SLOGAN),
         ("doc_number", _NUMBER),
         ("place_date", _PLACE_DATE),
         ("about", _ABOUT),
         ("draft", _DRAFT),  # after `V/v`: a letter's subject may name the drafts it is about
     ):
-        parts = [cut for part in parts for cut in _cut(part, role, pattern)]
+        if pattern is not None:
+            parts = [cut for part in parts for cut in _cut(part, role, pattern)]
     return [(role, text) for role, text in _split_leftovers(parts) if text]
 
 
@@ -273,9 +282,13 @@ def _clean(text: str) -> str:
 
 def _is_admin(parts: list[_Part], type_at: int | None) -> bool:
     roles = {role for role, _ in parts}
-    # The Party's name alone may be a headline's words: its documents also carry a date line or a number
-    # in the Party's form (`Số 15-NQ/TU`; a body's `số 4625/BNV-CCHC` is no such number).
-    party = "party" in roles and ("place_date" in roles or any(_party_form(t) for t in _all(parts, "doc_number")))
+    # The Party's name may be a headline's words: its documents also name the committee that issues them
+    # and carry a date line or a number in the Party's form (`Số 15-NQ/TU`, not `số 4625/BNV-CCHC`).
+    party = (
+        "party" in roles
+        and _PARTY_BODY.search(fold(_issuer(parts) or "")) is not None
+        and ("place_date" in roles or any(_party_form(t) for t in _all(parts, "doc_number")))
+    )
     return bool(roles & {"nation", "slogan"}) or party or ("doc_number" in roles and type_at is not None)
 
 

@@ -8,24 +8,29 @@ helpers read the XML directly.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import cast
 
 from docx.oxml.ns import nsmap, qn
 from lxml import etree
 
-# Runs of this paragraph, not of a text box anchored in it (one more `w:txbxContent` above them).
-_TEXT_NODES = etree.XPath(
-    ".//w:r[count(ancestor::w:txbxContent) = $boxes and not(ancestor::w:moveFrom) and not(ancestor::w:del)]"
+# A paragraph without text boxes (nearly every one) owns every run below it.
+_ALL_TEXT_NODES = etree.XPath(
+    ".//w:r[not(ancestor::w:moveFrom) and not(ancestor::w:del)]"
     "/*[self::w:t or self::w:tab or self::w:br or self::w:cr or self::w:noBreakHyphen]",
     namespaces={"w": nsmap["w"]},
 )
-_BOXES_AROUND = etree.XPath("count(ancestor::w:txbxContent)", namespaces={"w": nsmap["w"]})
-_TEXT_BOX_CONTENTS = etree.XPath(".//w:txbxContent", namespaces={"w": nsmap["w"]})
-_MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+_HAS_TEXT_BOX = etree.XPath("boolean(.//w:txbxContent)", namespaces={"w": nsmap["w"]})
 _W_TXBX_CONTENT = qn("w:txbxContent")
-_A_BLIP = qn("a:blip")
-_V_IMAGEDATA = "{urn:schemas-microsoft-com:vml}imagedata"
-_C_CHART = "{http://schemas.openxmlformats.org/drawingml/2006/chart}chart"
+_NOT_OWN = {
+    qn("w:moveFrom"),
+    qn("w:del"),
+    "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback",  # Word's VML copy of a shape
+}
+_TEXT_TAGS = {qn("w:t"), qn("w:tab"), qn("w:br"), qn("w:cr"), qn("w:noBreakHyphen")}
+_PICTURE_TAGS = (qn("a:blip"), "{urn:schemas-microsoft-com:vml}imagedata", qn("c:chart"))
+_W_FOOTNOTE_REFERENCE = qn("w:footnoteReference")
+_W_R = qn("w:r")
 _W_T = qn("w:t")
 _W_P = qn("w:p")
 _W_TBL = qn("w:tbl")
@@ -39,10 +44,50 @@ _W_ID = qn("w:id")
 _W_TYPE = qn("w:type")
 
 
+@dataclass(slots=True)
+class _Own:
+    text_nodes: list[etree._Element] = field(default_factory=list)
+    boxes: list[etree._Element] = field(default_factory=list)
+    note_refs: list[etree._Element] = field(default_factory=list)
+    pictures: list[etree._Element] = field(default_factory=list)
+
+
+def _own(p: etree._Element) -> _Own:
+    """What a paragraph holding text boxes holds itself: one walk that lists its boxes without entering
+    them (so nested boxes cost one pass in all), leaving out deletions and VML copies."""
+    own = _Own()
+    stack = [(p.tag, iter(p))]
+    while stack:
+        parent, children = stack[-1]
+        for node in children:
+            tag = node.tag
+            if tag == _W_TXBX_CONTENT:
+                own.boxes.append(node)
+            elif tag in _NOT_OWN:
+                continue
+            elif tag in _TEXT_TAGS and parent == _W_R:
+                own.text_nodes.append(node)
+            elif tag == _W_FOOTNOTE_REFERENCE:
+                own.note_refs.append(node)
+            elif tag in _PICTURE_TAGS:
+                own.pictures.append(node)
+            elif len(node):
+                stack.append((tag, iter(node)))
+                break
+        else:
+            stack.pop()
+    return own
+
+
+def _has_text_box(p: etree._Element) -> bool:
+    return bool(_HAS_TEXT_BOX(p))
+
+
 def paragraph_text(p: etree._Element) -> str:
     """The visible text of a `w:p`: runs in order, breaks and tabs as spaces, text boxes left out."""
     parts = []
-    for node in cast(list[etree._Element], _TEXT_NODES(p, boxes=_BOXES_AROUND(p))):
+    nodes = _own(p).text_nodes if _has_text_box(p) else cast(list[etree._Element], _ALL_TEXT_NODES(p))
+    for node in nodes:
         if node.tag == _W_T:
             parts.append(node.text or "")
         elif node.tag == _W_HYPHEN:
@@ -55,16 +100,7 @@ def paragraph_text(p: etree._Element) -> str:
 def text_boxes(p: etree._Element) -> list[etree._Element]:
     """The `w:txbxContent` of the text boxes anchored in a paragraph, in order: boxes nested in a box
     belong to that box, and the VML copy Word keeps of each shape (`mc:Fallback`) is left out."""
-    return [box for box in cast(list[etree._Element], _TEXT_BOX_CONTENTS(p)) if _anchored_in(box, p)]
-
-
-def _anchored_in(box: etree._Element, p: etree._Element) -> bool:
-    for ancestor in box.iterancestors():
-        if ancestor is p:
-            return True
-        if ancestor.tag in (_W_TXBX_CONTENT, _MC_FALLBACK):
-            return False
-    return False
+    return _own(p).boxes if _has_text_box(p) else []
 
 
 def iter_block_elements(parent: etree._Element, tags: tuple[str, ...] = (_W_P, _W_TBL)) -> Iterator[etree._Element]:
@@ -96,6 +132,7 @@ def table_text(rows: list[list[str]]) -> str:
 
 
 def _cell_text(tc: etree._Element) -> str:
+    """The text of a table cell, a text box or a footnote: its paragraphs, boxes and tables in order."""
     parts = []
     for element in iter_block_elements(tc):
         if element.tag == _W_P:
@@ -107,8 +144,9 @@ def _cell_text(tc: etree._Element) -> str:
 
 
 def footnote_ids(p: etree._Element) -> list[str]:
-    """Ids of the footnotes referenced from a paragraph, in order."""
-    return [str(ref.get(_W_ID)) for ref in p.iter(qn("w:footnoteReference"))]
+    """Ids of the footnotes referenced from a paragraph itself, in order."""
+    refs = _own(p).note_refs if _has_text_box(p) else p.iter(_W_FOOTNOTE_REFERENCE)
+    return [str(ref.get(_W_ID)) for ref in refs]
 
 
 def footnote_texts(footnotes_root: etree._Element | None) -> dict[str, str]:
@@ -119,11 +157,12 @@ def footnote_texts(footnotes_root: etree._Element | None) -> dict[str, str]:
     for note in footnotes_root.iter(qn("w:footnote")):
         if note.get(_W_TYPE) in ("separator", "continuationSeparator", "continuationNotice"):
             continue
-        text = " ".join(paragraph_text(p) for p in note.iter(_W_P))
-        notes[str(note.get(_W_ID))] = text
+        notes[str(note.get(_W_ID))] = _cell_text(note)
     return notes
 
 
 def has_picture(p: etree._Element) -> bool:
     """A picture or chart in the paragraph itself (a text box's shape is none; a picture inside one is the box's)."""
-    return any(_anchored_in(image, p) for image in p.iter(_A_BLIP, _V_IMAGEDATA, _C_CHART))
+    if _has_text_box(p):
+        return bool(_own(p).pictures)
+    return any(True for _ in p.iter(*_PICTURE_TAGS))

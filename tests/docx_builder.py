@@ -15,6 +15,7 @@ from docx.oxml.ns import nsdecls
 
 W_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
 V_NS = 'xmlns:v="urn:schemas-microsoft-com:vml"'
+MC_NS = 'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"'
 
 
 def tiny_png() -> bytes:
@@ -83,18 +84,19 @@ def append_text_box(paragraph: object, text: str) -> None:
 
 def append_drawing_text_box(paragraph: object, text: str, inner: str | None = None) -> None:
     """A text box as Word 2010+ writes it: a DrawingML shape, and a VML copy for older readers."""
-    namespaces = (
-        f'{W_NS} {V_NS} xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
-        'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape"'
-    )
     inside = f"<w:p><w:r><w:t>{text}</w:t></w:r>{_box_run(inner) if inner else ''}</w:p>"
-    xml = (
-        f'<w:r {namespaces}><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><wps:wsp><wps:txbx>'
-        f"<w:txbxContent>{inside}</w:txbxContent></wps:txbx></wps:wsp></w:drawing></mc:Choice>"
-        f"<mc:Fallback><w:pict><v:shape><v:textbox><w:txbxContent>{inside}</w:txbxContent></v:textbox>"
+    paragraph._p.append(parse_xml(drawing_text_box(inside)))  # type: ignore[attr-defined]
+
+
+def drawing_text_box(paragraphs: str) -> str:
+    """A run holding a text box with these paragraphs, twice: as a DrawingML shape and its VML copy."""
+    return (
+        f'<w:r {W_NS} {V_NS} {MC_NS} xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">'
+        '<mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><wps:wsp><wps:txbx>'
+        f"<w:txbxContent>{paragraphs}</w:txbxContent></wps:txbx></wps:wsp></w:drawing></mc:Choice>"
+        f"<mc:Fallback><w:pict><v:shape><v:textbox><w:txbxContent>{paragraphs}</w:txbxContent></v:textbox>"
         "</v:shape></w:pict></mc:Fallback></mc:AlternateContent></w:r>"
     )
-    paragraph._p.append(parse_xml(xml))  # type: ignore[attr-defined]
 
 
 def _box_run(text: str) -> str:

@@ -216,11 +216,17 @@ def test_swapped_out_files_are_kept_a_while_then_removed(
     compact(dest)
     retired = dest / "_reportflow" / "retired"
     assert len(list(retired.rglob("paragraphs/*/*.parquet"))) == before
+    (retired / "notes.txt").write_text("someone's file")
     compact(dest)
-    assert retired.exists(), "kept while a reader may still be listing them"
+    assert len(list(retired.rglob("paragraphs/*/*.parquet"))) == before, "kept while a reader may list them"
     monkeypatch.setattr(compact_module, "RETIRED_KEPT_SECONDS", -1)
+    done = run_cli(ingested[0] / "prefect", str(ingested[1]), str(dest))
+    assert done.returncode == 0, done.stderr
+    expired = {p.name for p in retired.iterdir()} - {"notes.txt"}
     compact(dest)
-    assert not list(retired.iterdir())
+    left = {p.name for p in retired.iterdir()}
+    assert expired and not expired & left
+    assert "notes.txt" in left
 
 
 def test_compact_refuses_a_folder_without_datasets(tmp_path: Path) -> None:

@@ -274,10 +274,30 @@ def test_a_party_letter_in_lines_run_across_the_columns() -> None:
     assert "*" not in [b.text for b in doc.blocks]
 
 
-def test_a_headline_naming_the_party_is_no_party_document() -> None:
-    doc = _doc(Block("KỶ NIỆM 95 NĂM NGÀY THÀNH LẬP ĐẢNG CỘNG SẢN VIỆT NAM", bold=True), BODY, BODY)
-    assert (doc.issuer, doc.doc_type) == (None, None)
+@pytest.mark.parametrize(
+    "below",
+    [
+        "Hà Nội, ngày 3 tháng 2 năm 2025",
+        "Thực hiện Nghị quyết số 57-NQ/TW của Bộ Chính trị, các đơn vị tổ chức nhiều hoạt động.",
+        BODY,
+    ],
+)
+def test_a_headline_naming_the_party_is_no_party_document(below: str) -> None:
+    headline = Block("DIỄN VĂN KỶ NIỆM 95 NĂM NGÀY THÀNH LẬP ĐẢNG CỘNG SẢN VIỆT NAM", bold=True)
+    doc = _doc(headline, below, BODY)
+    assert (doc.issuer, doc.doc_number, doc.doc_type) == (None, None, None)
     assert "motto" not in [b.kind for b in doc.blocks]
+
+
+def test_the_party_s_name_in_a_state_document_s_issuer_stays_there() -> None:
+    header = Block(
+        "BÁO ĐIỆN TỬ ĐẢNG CỘNG SẢN VIỆT NAM | CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM Độc lập - Tự do - Hạnh phúc "
+        "|| Số: 12/TB-BĐT | Hà Nội, ngày 05 tháng 12 năm 2025",
+        kind="table",
+    )
+    doc = _doc(header, "THÔNG BÁO", BODY)
+    assert doc.issuer == "BÁO ĐIỆN TỬ ĐẢNG CỘNG SẢN VIỆT NAM"
+    assert ("motto", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM Độc lập - Tự do - Hạnh phúc") in _kinds(doc)
 
 
 @pytest.fixture(scope="module")

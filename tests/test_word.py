@@ -5,9 +5,11 @@ from pathlib import Path
 import pytest
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
+from lxml import etree
 
 from reportflow.parsers import parse_document
 from reportflow.parsers.word import parse_docx
+from reportflow.parsers.word_xml import footnote_ids, footnote_texts, text_boxes
 from reportflow.schemas import ParsedDocument, ReportflowError, TooLargeError
 from tests import docx_builder as build
 
@@ -202,3 +204,20 @@ def test_start_and_end_alignment_that_newer_word_files_write() -> None:
     signature.add_run("Nguyễn Văn An").bold = True
     data = build.with_replaced(build.save(d), "word/document.xml", b'w:val="right"', b'w:val="end"')
     assert [(b.kind, b.align) for b in parse_document(data).blocks] == [("body", None), ("signature", "right")]
+
+
+def test_a_text_box_in_a_footnote_is_read_once() -> None:
+    box = build.drawing_text_box("<w:p><w:r><w:t>HỘP</w:t></w:r></w:p>")
+    root = etree.fromstring(
+        f'<w:footnotes {build.W_NS}><w:footnote w:id="1"><w:p><w:r><w:t>Ghi chú</w:t></w:r>{box}</w:p></w:footnote>'
+        "</w:footnotes>"
+    )
+    assert footnote_texts(root) == {"1": "Ghi chú HỘP"}
+
+
+def test_a_footnote_cited_in_a_text_box_belongs_to_the_box_s_paragraph() -> None:
+    cited = '<w:p><w:r><w:t>Hộp</w:t></w:r><w:r><w:footnoteReference w:id="7"/></w:r></w:p>'
+    anchor = etree.fromstring(f"<w:p {build.W_NS}><w:r><w:t>Đoạn</w:t></w:r>{build.drawing_text_box(cited)}</w:p>")
+    boxes = text_boxes(anchor)
+    assert footnote_ids(anchor) == []
+    assert [footnote_ids(p) for box in boxes for p in box] == [["7"]]

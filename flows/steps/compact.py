@@ -19,6 +19,7 @@ import errno
 import json
 import logging
 import os
+import re
 import shutil
 import time
 import uuid
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 FOLDERS = [*DATASETS, INDEX_DIR, FILES_DIR]
 _JOURNAL = "JOURNAL"
 RETIRED_KEPT_SECONDS = 600
+_RETIRED_NAME = re.compile(r"(\d+)-[0-9a-f]{32}")
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
@@ -105,10 +107,12 @@ def _retire(root: Path, workspace: Path) -> None:
 
 
 def _sweep_retired(root: Path) -> None:
+    """Remove what `_retire` moved aside over RETIRED_KEPT_SECONDS ago; anything else there is left alone."""
     folder = _retired(root)
     expired = time.time() - RETIRED_KEPT_SECONDS
     for retired in folder.iterdir() if folder.is_dir() else []:
-        if int(retired.name.split("-")[0]) < expired:
+        named = _RETIRED_NAME.fullmatch(retired.name)
+        if named and int(named[1]) < expired and retired.is_dir() and not retired.is_symlink():
             shutil.rmtree(retired, ignore_errors=True)
 
 
