@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Callable
 
 STRICT_NAMESPACE = b"http://purl.oclc.org/ooxml/wordprocessingml/main"
 _STRICT_URI = re.compile(rb"http://purl\.oclc\.org/ooxml/(\w+)/(\w+)((?:/\w+)?)")
@@ -21,13 +22,18 @@ _HYPHENATED = {b"extendedProperties": b"extended-properties", b"customProperties
 
 def to_transitional(data: bytes) -> bytes:
     """The same package with transitional namespaces and relationship types."""
+    return rewrite_xml_parts(data, lambda xml: _STRICT_URI.sub(_transitional_uri, xml))
+
+
+def rewrite_xml_parts(package: bytes, rewrite: Callable[[bytes], bytes]) -> bytes:
+    """The package with every XML part (`.xml`, `.rels`) rewritten; other parts copied as they are."""
     output = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(output, "w") as target:
+    with zipfile.ZipFile(io.BytesIO(package)) as source, zipfile.ZipFile(output, "w") as target:
         for member in source.infolist():
             content = source.read(member)
-            if member.filename.endswith((".xml", ".rels")):
-                content = _STRICT_URI.sub(_transitional_uri, content)
-            target.writestr(member.filename, content)
+            target.writestr(
+                member.filename, rewrite(content) if member.filename.endswith((".xml", ".rels")) else content
+            )
     return output.getvalue()
 
 

@@ -23,14 +23,11 @@ from reportflow.parsers.ooxml_strict import STRICT_NAMESPACE, to_transitional
 from reportflow.parsers.text import normalize_text
 from reportflow.parsers.word_legacy import decode_legacy_text
 from reportflow.parsers.word_xml import (
-    footnote_ids,
     footnote_texts,
-    has_picture,
     iter_block_elements,
-    paragraph_text,
+    paragraph_content,
     table_rows,
     table_text,
-    text_boxes,
 )
 from reportflow.schemas import (
     Block,
@@ -137,19 +134,19 @@ def _blocks_in(
                 yield Block(normalize_text(text), kind="table")
                 after_picture = False
             continue
-        boxes = text_boxes(element)
-        text = normalize_text(paragraph_text(element))
+        content = paragraph_content(element)
+        text = normalize_text(content.text)
         if text:
             yield _paragraph_block(Paragraph(cast(CT_P, element), document), chains, text, after_picture)
-            yield from _footnotes(element, notes)
-        after_picture = not text and (after_picture or has_picture(element))
-        for box in boxes:  # a photo's caption is often a text box anchored beside it
+            yield from _footnotes(content.footnote_ids, notes)
+        after_picture = not text and (after_picture or content.has_picture)
+        for box in content.boxes:  # a photo's caption is often a text box anchored beside it
             yield from _blocks_in(box, document, notes, chains, after_picture)
             after_picture = False
 
 
-def _footnotes(p: etree._Element, notes: dict[str, str]) -> Iterator[Block]:
-    for note_id in footnote_ids(p):
+def _footnotes(note_ids: list[str], notes: dict[str, str]) -> Iterator[Block]:
+    for note_id in note_ids:
         note = normalize_text(notes.get(note_id, ""))
         if note:
             yield Block(note, kind="footnote")

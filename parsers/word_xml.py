@@ -7,7 +7,7 @@ helpers read the XML directly.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -42,6 +42,27 @@ _W_TC = qn("w:tc")
 _W_HYPHEN = qn("w:noBreakHyphen")
 _W_ID = qn("w:id")
 _W_TYPE = qn("w:type")
+
+
+@dataclass(frozen=True, slots=True)
+class ParagraphContent:
+    """What a `w:p` holds itself; the text boxes anchored in it are listed, their content left to them."""
+
+    text: str
+    boxes: list[etree._Element]
+    footnote_ids: list[str]
+    has_picture: bool  # an image or chart (a text box's shape is none)
+
+
+def paragraph_content(p: etree._Element) -> ParagraphContent:
+    """Text (runs in order, breaks and tabs as spaces), text boxes, cited footnotes and pictures of a `w:p`.
+    Boxes nested in a box belong to that box, and the VML copy Word keeps of each shape is left out."""
+    if _HAS_TEXT_BOX(p):
+        own = _own(p)
+        return ParagraphContent(_text(own.text_nodes), own.boxes, _ids(own.note_refs), bool(own.pictures))
+    nodes = cast(list[etree._Element], _ALL_TEXT_NODES(p))
+    pictures = any(True for _ in p.iter(*_PICTURE_TAGS))
+    return ParagraphContent(_text(nodes), [], _ids(p.iter(_W_FOOTNOTE_REFERENCE)), pictures)
 
 
 @dataclass(slots=True)
@@ -79,14 +100,12 @@ def _own(p: etree._Element) -> _Own:
     return own
 
 
-def _has_text_box(p: etree._Element) -> bool:
-    return bool(_HAS_TEXT_BOX(p))
+def _ids(refs: Iterable[etree._Element]) -> list[str]:
+    return [str(ref.get(_W_ID)) for ref in refs]
 
 
-def paragraph_text(p: etree._Element) -> str:
-    """The visible text of a `w:p`: runs in order, breaks and tabs as spaces, text boxes left out."""
+def _text(nodes: list[etree._Element]) -> str:
     parts = []
-    nodes = _own(p).text_nodes if _has_text_box(p) else cast(list[etree._Element], _ALL_TEXT_NODES(p))
     for node in nodes:
         if node.tag == _W_T:
             parts.append(node.text or "")
@@ -95,12 +114,6 @@ def paragraph_text(p: etree._Element) -> str:
         else:
             parts.append(" ")
     return "".join(parts)
-
-
-def text_boxes(p: etree._Element) -> list[etree._Element]:
-    """The `w:txbxContent` of the text boxes anchored in a paragraph, in order: boxes nested in a box
-    belong to that box, and the VML copy Word keeps of each shape (`mc:Fallback`) is left out."""
-    return _own(p).boxes if _has_text_box(p) else []
 
 
 def iter_block_elements(parent: etree._Element, tags: tuple[str, ...] = (_W_P, _W_TBL)) -> Iterator[etree._Element]:
@@ -136,17 +149,12 @@ def _cell_text(tc: etree._Element) -> str:
     parts = []
     for element in iter_block_elements(tc):
         if element.tag == _W_P:
-            parts.append(paragraph_text(element))
-            parts.extend(_cell_text(box) for box in text_boxes(element))
+            content = paragraph_content(element)
+            parts.append(content.text)
+            parts.extend(_cell_text(box) for box in content.boxes)
         else:
             parts.append(table_text(table_rows(element)))
     return " ".join(" ".join(parts).split())
-
-
-def footnote_ids(p: etree._Element) -> list[str]:
-    """Ids of the footnotes referenced from a paragraph itself, in order."""
-    refs = _own(p).note_refs if _has_text_box(p) else p.iter(_W_FOOTNOTE_REFERENCE)
-    return [str(ref.get(_W_ID)) for ref in refs]
 
 
 def footnote_texts(footnotes_root: etree._Element | None) -> dict[str, str]:
@@ -159,10 +167,3 @@ def footnote_texts(footnotes_root: etree._Element | None) -> dict[str, str]:
             continue
         notes[str(note.get(_W_ID))] = _cell_text(note)
     return notes
-
-
-def has_picture(p: etree._Element) -> bool:
-    """A picture or chart in the paragraph itself (a text box's shape is none; a picture inside one is the box's)."""
-    if _has_text_box(p):
-        return bool(_own(p).pictures)
-    return any(True for _ in p.iter(*_PICTURE_TAGS))

@@ -5,13 +5,14 @@ from __future__ import annotations
 import io
 import re
 import struct
-import zipfile
 import zlib
 
 import docx
 from docx.document import Document as WordDocument
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
+
+from reportflow.parsers.ooxml_strict import rewrite_xml_parts
 
 W_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
 V_NS = 'xmlns:v="urn:schemas-microsoft-com:vml"'
@@ -34,13 +35,8 @@ def save(document: WordDocument) -> bytes:
     return buffer.getvalue()
 
 
-def with_replaced(package: bytes, part: str, old: bytes, new: bytes) -> bytes:
-    output = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(package)) as source, zipfile.ZipFile(output, "w") as target:
-        for member in source.infolist():
-            content = source.read(member)
-            target.writestr(member, content.replace(old, new) if member.filename == part else content)
-    return output.getvalue()
+def with_replaced(package: bytes, old: bytes, new: bytes) -> bytes:
+    return rewrite_xml_parts(package, lambda xml: xml.replace(old, new))
 
 
 def as_strict(transitional: bytes) -> bytes:
@@ -51,15 +47,11 @@ def as_strict(transitional: bytes) -> bytes:
         area, name, rest = (re.sub(rb"-(\w)", lambda m: m.group(1).upper(), g) for g in match.groups())
         return b"http://purl.oclc.org/ooxml/" + area + b"/" + name + rest
 
-    output = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(transitional)) as source, zipfile.ZipFile(output, "w") as target:
-        for member in source.infolist():
-            content = source.read(member)
-            if member.filename.endswith((".xml", ".rels")):
-                content = uri.sub(strict_uri, content)
-                content = content.replace(b'w:val="left"', b'w:val="start"').replace(b'w:val="right"', b'w:val="end"')
-            target.writestr(member, content)
-    return output.getvalue()
+    def strict(xml: bytes) -> bytes:
+        xml = uri.sub(strict_uri, xml)
+        return xml.replace(b'w:val="left"', b'w:val="start"').replace(b'w:val="right"', b'w:val="end"')
+
+    return rewrite_xml_parts(transitional, strict)
 
 
 def new_document() -> WordDocument:

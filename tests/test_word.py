@@ -9,7 +9,7 @@ from lxml import etree
 
 from reportflow.parsers import parse_document
 from reportflow.parsers.word import parse_docx
-from reportflow.parsers.word_xml import footnote_ids, footnote_texts, text_boxes
+from reportflow.parsers.word_xml import footnote_texts, paragraph_content
 from reportflow.schemas import ParsedDocument, ReportflowError, TooLargeError
 from tests import docx_builder as build
 
@@ -202,7 +202,7 @@ def test_start_and_end_alignment_that_newer_word_files_write() -> None:
     signature = d.add_paragraph()
     signature.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     signature.add_run("Nguyễn Văn An").bold = True
-    data = build.with_replaced(build.save(d), "word/document.xml", b'w:val="right"', b'w:val="end"')
+    data = build.with_replaced(build.save(d), b'w:val="right"', b'w:val="end"')
     assert [(b.kind, b.align) for b in parse_document(data).blocks] == [("body", None), ("signature", "right")]
 
 
@@ -218,6 +218,6 @@ def test_a_text_box_in_a_footnote_is_read_once() -> None:
 def test_a_footnote_cited_in_a_text_box_belongs_to_the_box_s_paragraph() -> None:
     cited = '<w:p><w:r><w:t>Hộp</w:t></w:r><w:r><w:footnoteReference w:id="7"/></w:r></w:p>'
     anchor = etree.fromstring(f"<w:p {build.W_NS}><w:r><w:t>Đoạn</w:t></w:r>{build.drawing_text_box(cited)}</w:p>")
-    boxes = text_boxes(anchor)
-    assert footnote_ids(anchor) == []
-    assert [footnote_ids(p) for box in boxes for p in box] == [["7"]]
+    content = paragraph_content(anchor)
+    assert content.footnote_ids == []
+    assert [paragraph_content(p).footnote_ids for box in content.boxes for p in box] == [["7"]]
