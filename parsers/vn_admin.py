@@ -221,21 +221,19 @@ _Part = tuple[str, str]  # (role, text)
 def _cut_head(head: Sequence[Block]) -> list[_Part]:
     """The top block's text cut at each part; line breaks between blocks and cells may fall inside a
     part (`Số:` and `/BC-UBND` apart when the number is left blank) and end the pieces left over."""
-    text = "\n".join(piece for block in head for piece in _pieces(block))
-    # Under the state's motto the Party's name is an issuer's words (`BÁO ĐIỆN TỬ ĐẢNG CỘNG SẢN VIỆT NAM`).
-    state = next(_matches(_NATION, text), None) is not None
-    parts: list[_Part] = [("", text)]
+    parts: list[_Part] = [("", "\n".join(piece for block in head for piece in _pieces(block)))]
     for role, pattern in (
         ("nation", _NATION),
-        ("party", None if state else _PARTY),
+        ("party", _PARTY),
         ("slogan", _SLOGAN),
         ("doc_number", _NUMBER),
         ("place_date", _PLACE_DATE),
         ("about", _ABOUT),
         ("draft", _DRAFT),  # after `V/v`: a letter's subject may name the drafts it is about
     ):
-        if pattern is not None:
-            parts = [cut for part in parts for cut in _cut(part, role, pattern)]
+        if role == "party" and any(r == "nation" for r, _ in parts):
+            continue  # under the state's motto the Party's name is an issuer's (`BÁO ĐIỆN TỬ ĐẢNG CỘNG SẢN ...`)
+        parts = [cut for part in parts for cut in _cut(part, role, pattern)]
     return [(role, text) for role, text in _split_leftovers(parts) if text]
 
 
@@ -315,9 +313,10 @@ def _head_blocks(parts: list[_Part]) -> Iterator[Block]:
     motto = " ".join(_all(parts, "nation") + _all(parts, "slogan") + _all(parts, "party"))
     if motto:
         yield Block(motto, kind="motto")
-    for role in ("place_date", "draft"):
-        for text in _all(parts, role):
-            yield Block(text, kind="place_date" if role == "place_date" else "body")
+    for text in _all(parts, "place_date"):
+        yield Block(text, kind="place_date")
+    for text in _all(parts, "draft"):
+        yield Block(text)
     for role, text in parts:
         rest = text if not _is_issuer_piece(text) else _upper_and_rest(text)[1]  # `Luật` of `QUỐC HỘI Luật`
         if not role and rest:
