@@ -1,0 +1,87 @@
+"""Parse every corpus and sample file and write what came out, to compare a parser change before and after.
+
+    python tests/bench/dump_corpus.py OUT.json [--no-ocr]
+    python tests/bench/dump_corpus.py --diff BEFORE.json AFTER.json
+
+Each file gives its blocks (every field) and document fields, or its error type and message.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+CORPUS = REPO.parent / "shared" / "corpus"
+SKIP_SUFFIXES = {".json", ".tsv", ".md"}
+SCAN_FORMATS = {"image"}
+
+
+def corpus_files() -> list[Path]:
+    roots = [CORPUS, REPO / "samples" / "reports"]
+    files = [p for root in roots if root.is_dir() for p in sorted(root.rglob("*")) if p.is_file()]
+    return [p for p in files if p.suffix.lower() not in SKIP_SUFFIXES]
+
+
+def parse_one(path: Path) -> dict[str, Any]:
+    from reportflow.parsers import parse_document
+    from reportflow.schemas import ReportflowError
+
+    try:
+        doc = parse_document(path.read_bytes())
+    except ReportflowError as exc:
+        return {"error_type": exc.error_type, "message": str(exc)}
+    return json.loads(json.dumps(dataclasses.asdict(doc), default=str))
+
+
+def dump(out: Path, with_ocr: bool) -> None:
+    from reportflow.parsers import detect_format
+
+    result: dict[str, Any] = {}
+    for path in corpus_files():
+        name = str(path.relative_to(REPO.parent))
+        if not with_ocr and detect_format(path.read_bytes()) in SCAN_FORMATS:
+            continue
+        result[name] = parse_one(path)
+        print(name, "error" if "error_type" in result[name] else len(result[name]["blocks"]), flush=True)
+    out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def diff(before_path: Path, after_path: Path) -> int:
+    before = json.loads(before_path.read_text(encoding="utf-8"))
+    after = json.loads(after_path.read_text(encoding="utf-8"))
+    changed = 0
+    for name in sorted(set(before) | set(after)):
+        old, new = before.get(name), after.get(name)
+        if old == new:
+            continue
+        changed += 1
+        print(f"== {name}")
+        if old is None or new is None:
+            print("   only in", "after" if old is None else "before")
+            continue
+        for key in sorted(set(old) | set(new)):
+            if key != "blocks" and old.get(key) != new.get(key):
+                print(f"   {key}: {old.get(key)!r} -> {new.get(key)!r}")
+        old_blocks, new_blocks = old.get("blocks", []), new.get("blocks", [])
+        for i in range(max(len(old_blocks), len(new_blocks))):
+            a = old_blocks[i] if i < len(old_blocks) else None
+            b = new_blocks[i] if i < len(new_blocks) else None
+            if a != b:
+                print(f"   block {i}: {a!r}\n        -> {b!r}")
+    print(f"{changed} of {len(set(before) | set(after))} files differ")
+    return 1 if changed else 0
+
+
+def main() -> int:
+    if sys.argv[1] == "--diff":
+        return diff(Path(sys.argv[2]), Path(sys.argv[3]))
+    dump(Path(sys.argv[1]), with_ocr="--no-ocr" not in sys.argv)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
