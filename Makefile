@@ -35,7 +35,7 @@ system-packages:
 demo: setup
 	rm -rf $(DEMO)
 	$(BIN)/python samples/make_samples.py $(DEMO)/reports
-	$(BIN)/reportflow run $(DEMO)/reports $(DEMO)/output
+	$(BIN)/reportflow run $(DEMO)/reports $(DEMO)/output --settle-seconds 0
 	$(BIN)/python samples/show_output.py $(DEMO)/output
 
 lint: setup
@@ -56,6 +56,7 @@ bench: setup
 	$(BIN)/python tests/bench/bench_flow.py 10000
 	$(BIN)/python tests/bench/bench_orchestration.py 1000
 	$(BIN)/python tests/bench/bench_dedup.py
+	$(BIN)/python tests/bench/bench_changes.py 100000
 
 MINUTES ?= 10
 fuzz: setup

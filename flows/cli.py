@@ -12,7 +12,13 @@ from typing import Any
 
 import pyarrow.fs as pafs
 
-from reportflow.flows.defaults import DEFAULT_BATCH_SIZE, DEFAULT_MAX_FILE_MB, DEFAULT_MAX_MEMORY_MB, DEFAULT_TIME_LIMIT
+from reportflow.flows.defaults import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_MAX_FILE_MB,
+    DEFAULT_MAX_MEMORY_MB,
+    DEFAULT_SETTLE_SECONDS,
+    DEFAULT_TIME_LIMIT,
+)
 from reportflow.flows.progress import progress_callback
 from reportflow.flows.steps.sources import SourceError, is_s3, local_path, s3_filesystem
 from reportflow.flows.temporary_api import TemporaryApi, start_temporary_api
@@ -50,6 +56,9 @@ def _flow_parameters(args: argparse.Namespace) -> dict[str, Any]:
         "time_limit": args.time_limit,
         "max_file_mb": args.max_file_mb,
         "max_memory_mb": args.max_memory_mb,
+        "settle_seconds": args.settle_seconds,
+        "retry_errors": args.retry_errors,
+        "follow_symlinks": args.follow_symlinks,
     }
 
 
@@ -230,6 +239,21 @@ def _flow_options() -> argparse.ArgumentParser:
         help=f"heap one worker process may use; a document needing more becomes a too_large error"
         f" ({DEFAULT_MAX_MEMORY_MB:g})",
     )
+    options.add_argument(
+        "--settle-seconds",
+        type=float,
+        default=DEFAULT_SETTLE_SECONDS,
+        help="files modified this recently may still be being copied and wait for the next run; 0: no wait"
+        f" ({DEFAULT_SETTLE_SECONDS:g}, or REPORTFLOW_SETTLE_SECONDS)",
+    )
+    options.add_argument(
+        "--retry-errors",
+        action="store_true",
+        help="try again files that failed for good (corrupt, encrypted, ...) although they did not change",
+    )
+    options.add_argument(
+        "--follow-symlinks", action="store_true", help="follow symbolic links that lead outside SOURCE too"
+    )
     options.add_argument("-v", "--verbose", action="store_true", help="show Prefect's own log lines")
     return options
 
@@ -262,9 +286,13 @@ def _print_summary(run: RunRecord, dest: str) -> None:
     print(
         f"reportflow: {run.files_seen} files seen, {run.files_skipped} already ingested, "
         f"{run.documents_written} documents and {run.paragraphs_written} paragraphs written "
-        f"({run.duplicates_flagged} paragraphs flagged as duplicates), {run.errors} errors."
+        f"({run.duplicates_flagged} paragraphs flagged as duplicates), {run.errors} errors; "
+        f"{run.files_removed} removed, {run.files_not_settled} not settled (left for the next run), "
+        f"{run.failures_left_alone} earlier failures left alone."
     )
-    print(f"Parquet datasets: {dest}/documents  {dest}/paragraphs  {dest}/errors  {dest}/runs")
+    if run.removal_note:
+        print(f"reportflow: {run.removal_note}")
+    print(f"Parquet datasets: {dest}/documents  {dest}/paragraphs  {dest}/errors  {dest}/runs  {dest}/files")
 
 
 if __name__ == "__main__":

@@ -17,24 +17,40 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from reportflow.flows.defaults import DEFAULT_BATCH_SIZE, DEFAULT_MAX_FILE_MB, DEFAULT_MAX_MEMORY_MB, DEFAULT_TIME_LIMIT
+from reportflow.flows.defaults import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_MAX_FILE_MB,
+    DEFAULT_MAX_MEMORY_MB,
+    DEFAULT_SETTLE_SECONDS,
+    DEFAULT_TIME_LIMIT,
+)
 from reportflow.flows.progress import report_progress
 from reportflow.flows.steps.assemble import Tally, assemble_batch
 from reportflow.flows.steps.compact import recover_compaction
 from reportflow.flows.steps.dedup import DEFAULT_THRESHOLD, DedupSettings
 from reportflow.flows.steps.dedup_index import SeenIndex
 from reportflow.flows.steps.destination import LocalDestination
+from reportflow.flows.steps.inventory import (
+    Inventory,
+    InventorySettings,
+    copy_rows,
+    current_states,
+    outcome_rows,
+    take_inventory,
+)
 from reportflow.flows.steps.isolation import (
     WorkerSettings,
     parse_in_workers,
     worker_pools,
 )
+from reportflow.flows.steps.listing import UNREADABLE, list_source
 from reportflow.flows.steps.parse import Failed, Parsed
-from reportflow.flows.steps.sources import SourceFile, discover, select_new
-from reportflow.flows.steps.store import DatasetStore
+from reportflow.flows.steps.sources import SourceFile
+from reportflow.flows.steps.store import Batch, DatasetStore
+from reportflow.flows.steps.versions import parser_version
 from reportflow.parsers import ParseSettings
 from reportflow.parsers.ocr import DEFAULT_LANGUAGES, OcrSettings
-from reportflow.schemas import RunRecord
+from reportflow.schemas import FileRecord, RunRecord
 
 # Batches parsed ahead of the one being written; the parsing itself runs in worker processes.
 BATCHES_IN_FLIGHT = 3
@@ -67,8 +83,12 @@ def _write_batch(
     seq: int,
     tally: Tally,
     settings: DedupSettings,
+    files: _FileBook | None = None,
 ) -> None:
-    batch = assemble_batch(results, index, run.run_id, datetime.now(UTC), tally, settings)
+    now = datetime.now(UTC)
+    batch = assemble_batch(results, index, run.run_id, now, tally, settings, files.version if files else None)
+    if files is not None:
+        batch.file_states = files.outcomes(results, run.run_id, now)
     store.commit(f"{run.run_id}-{seq:05d}", run.started_at.date(), batch)
     store.update_run(_tallied(run, tally, status="running"))
 
@@ -84,6 +104,9 @@ def ingest(
     time_limit: float = DEFAULT_TIME_LIMIT,
     max_file_mb: float = DEFAULT_MAX_FILE_MB,
     max_memory_mb: float = DEFAULT_MAX_MEMORY_MB,
+    settle_seconds: float = DEFAULT_SETTLE_SECONDS,
+    retry_errors: bool = False,
+    follow_symlinks: bool = False,
 ) -> RunRecord:
     """Ingest every new file under SOURCE into the Parquet datasets under DEST."""
     settings = DedupSettings(threshold=near_threshold)
@@ -95,18 +118,58 @@ def ingest(
         store.recover()
         if isinstance(store.dest, LocalDestination):
             recover_compaction(store.dest.root)
-        files = discover(source, exclude=store.root)  # DEST may lie inside SOURCE
-        todo, learned = select_new(files, store.ingested_doc_ids(), store.fingerprints())
-        run = replace(run, files_seen=len(files), files_skipped=len(files) - len(todo))
+        listing = list_source(source, exclude=store.root, follow_symlinks=follow_symlinks)  # DEST may lie in SOURCE
+        book = _FileBook(current_states(store.file_states()), parser_version(parse_settings))
+        inventory = take_inventory(
+            listing,
+            book.states,
+            store.ingested_doc_ids(),
+            store.fingerprints(),
+            run.run_id,
+            run.started_at,
+            InventorySettings(settle_seconds, retry_errors),
+        )
+        todo = inventory.todo
+        run = _counted(run, len(listing.files), inventory)
         store.begin_run(run)
         index, tally = store.load_index(), Tally()
         for seq, results in enumerate(_parsed_batches(todo, batch_size, worker_settings)):
-            _write_batch(store, results, index, run, seq, tally, settings)
+            _write_batch(store, results, index, run, seq, tally, settings, book)
             report_progress(min((seq + 1) * batch_size, len(todo)), len(todo))
+        tally.errors[UNREADABLE] += len(inventory.errors)
         run = _tallied(run, tally, status="completed", finished_at=datetime.now(UTC))
-        store.finish_run(run, learned)
+        store.finish_run(run, inventory.learned, book.last_batch(inventory, run.run_id))
     _publish_summary(run, tally)
     return run
+
+
+class _FileBook:
+    """The `files` rows of one run: each file's state before it, and what became of the files it parsed."""
+
+    def __init__(self, states: dict[str, FileRecord], version: str) -> None:
+        self.states, self.version = states, version
+        self.failures: dict[str, str] = {}
+
+    def outcomes(self, results: Sequence[Parsed | Failed], run_id: str, now: datetime) -> list[FileRecord]:
+        self.failures.update({r.doc_id: r.error_type for r in results if isinstance(r, Failed) and r.doc_id})
+        return outcome_rows(results, self.states, run_id, now)
+
+    def last_batch(self, inventory: Inventory, run_id: str) -> Batch:
+        """Rows decided without parsing, and copies of the bytes parsed in this run, committed with the run."""
+        copies = copy_rows(inventory.copies, self.failures, self.states, run_id, datetime.now(UTC))
+        return Batch(errors=list(inventory.errors), file_states=[*inventory.rows, *copies])
+
+
+def _counted(run: RunRecord, seen: int, inventory: Inventory) -> RunRecord:
+    return replace(
+        run,
+        files_seen=seen,
+        files_skipped=seen - len(inventory.todo) - inventory.not_settled - inventory.left_alone,
+        files_removed=inventory.removed,
+        files_not_settled=inventory.not_settled,
+        failures_left_alone=inventory.left_alone,
+        removal_note=inventory.removal_note,
+    )
 
 
 def _parsed_batches(
@@ -161,8 +224,10 @@ def _publish_summary(run: RunRecord, tally: Tally) -> None:
     summary = (
         f"{run.files_seen} files seen, {run.files_skipped} already ingested; "
         f"{run.documents_written} documents and {run.paragraphs_written} paragraphs written "
-        f"({run.duplicates_flagged} flagged as duplicates); errors: {errors}."
-    )
+        f"({run.duplicates_flagged} flagged as duplicates); errors: {errors}; "
+        f"{run.files_removed} removed, {run.files_not_settled} not settled (left for the next run), "
+        f"{run.failures_left_alone} earlier failures left alone. {run.removal_note or ''}"
+    ).strip()
     get_run_logger().info(summary)
     create_markdown_artifact(markdown=_report(run, tally, summary), key="reportflow-run-summary")
 
@@ -172,6 +237,9 @@ def _report(run: RunRecord, tally: Tally, summary: str) -> str:
     rows = [
         ("files seen", run.files_seen),
         ("skipped (already ingested)", run.files_skipped),
+        ("removed", run.files_removed),
+        ("not settled", run.files_not_settled),
+        ("earlier failures left alone", run.failures_left_alone),
         *((f"parsed: {name}", n) for name, n in sorted(tally.formats.items())),
         *((f"error: {name}", n) for name, n in sorted(tally.errors.items())),
         ("paragraphs written", run.paragraphs_written),

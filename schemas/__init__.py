@@ -11,6 +11,7 @@ from reportflow.schemas.errors import (
     ReportflowError,
     TimedOutError,
     TooLargeError,
+    UnreadableError,
     UnsupportedFormatError,
 )
 from reportflow.schemas.records import (
@@ -18,6 +19,7 @@ from reportflow.schemas.records import (
     Block,
     DocumentRecord,
     ErrorRecord,
+    FileRecord,
     ParagraphRecord,
     ParsedDocument,
     RunRecord,
@@ -35,6 +37,7 @@ __all__ = [
     "EmptyFileError",
     "EncryptedError",
     "ErrorRecord",
+    "FileRecord",
     "NoTextError",
     "OcrFailedError",
     "ParagraphRecord",
@@ -44,6 +47,7 @@ __all__ = [
     "SeenFileRecord",
     "TimedOutError",
     "TooLargeError",
+    "UnreadableError",
     "UnsupportedFormatError",
     "arrow_schema",
 ]

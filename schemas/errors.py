@@ -65,3 +65,9 @@ class TimedOutError(ReportflowError):
     """Reading the file took longer than its time limit."""
 
     error_type = "timeout"
+
+
+class UnreadableError(ReportflowError):
+    """The file or folder could not be read or listed (the OS error is in the message)."""
+
+    error_type = "unreadable"

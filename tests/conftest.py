@@ -11,6 +11,9 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 CORPUS = SHARED / "corpus"
+# The suite's files are made a moment before each run: no waiting for them to settle (test_changes.py
+# tests settling with the option itself).
+os.environ.setdefault("REPORTFLOW_SETTLE_SECONDS", "0")
 
 
 def corpus_path(*parts: str) -> Path:

@@ -36,6 +36,10 @@ def _snapshot(dest: Path) -> tuple[list[tuple[object, ...]], list[tuple[object, 
     return paragraphs, documents
 
 
+def _file_states(dest: Path) -> list[tuple[object, ...]]:
+    return [(f["source_uri"], f["doc_id"], f["status"]) for f in rows(dest, "files", "source_uri, seen_at")]
+
+
 def _committed_batches(dest: Path) -> int:
     return len(list((dest / "documents").rglob("*.parquet"))) if (dest / "documents").exists() else 0
 
@@ -80,6 +84,7 @@ def test_killed_run_then_resumed_equals_one_clean_run(
     result = run_cli(root / "prefect", str(source), str(dest))
     assert result.returncode == 0, result.stderr
     assert _snapshot(dest) == clean
+    assert _file_states(dest) == _file_states(root / "clean")  # one row per file, as after one clean run
     statuses = sorted(r["status"] for r in rows(dest, "runs"))
     assert statuses in (["completed"], ["completed", "interrupted"])
     assert not list((dest / "_reportflow" / "staging").iterdir())

@@ -34,6 +34,7 @@ def assemble_batch(
     now: datetime,
     tally: Tally,
     settings: DedupSettings = DedupSettings(),  # noqa: B008 - frozen, shared safely
+    parser_version: str | None = None,
 ) -> Batch:
     """Records for one batch of results, which must be in sorted `source_uri` order, and the index rows they add."""
     batch = Batch()
@@ -44,7 +45,7 @@ def assemble_batch(
             continue
         flagged = flag_document(result.doc_id, result.document, index, run_id, settings)
         batch.paragraphs.extend(flagged.paragraphs)
-        batch.documents.append(_document_record(result, flagged, run_id, now))
+        batch.documents.append(_document_record(result, flagged, run_id, now, parser_version))
         batch.files.append(fingerprint(result.source, result.doc_id))
         tally.documents += 1
         tally.formats[f"{result.document.source_format} ({result.document.extraction})"] += 1
@@ -55,7 +56,9 @@ def assemble_batch(
     return batch
 
 
-def _document_record(result: Parsed, flagged: FlaggedDocument, run_id: str, now: datetime) -> DocumentRecord:
+def _document_record(
+    result: Parsed, flagged: FlaggedDocument, run_id: str, now: datetime, parser_version: str | None = None
+) -> DocumentRecord:
     doc = result.document
     return DocumentRecord(
         doc_id=result.doc_id,
@@ -78,6 +81,8 @@ def _document_record(result: Parsed, flagged: FlaggedDocument, run_id: str, now:
         doc_number=doc.doc_number,
         doc_type=doc.doc_type,
         signer=doc.signer,
+        supersedes_doc_id=result.source.previous_doc_id,
+        parser_version=parser_version,
     )
 
 

@@ -33,7 +33,7 @@ from reportflow.flows.steps.destination import (
     StoreError,
     open_destination,
 )
-from reportflow.schemas import DocumentRecord, ErrorRecord, ParagraphRecord, RunRecord, SeenFileRecord
+from reportflow.schemas import DocumentRecord, ErrorRecord, FileRecord, ParagraphRecord, RunRecord, SeenFileRecord
 from reportflow.schemas.records import arrow_schema, to_table
 
 log = logging.getLogger(__name__)
@@ -45,10 +45,12 @@ DATASETS: dict[str, type] = {
     "runs": RunRecord,
 }
 # The dedup index is published with the paragraphs it describes, before the documents that make them visible.
-PUBLISH_ORDER = ("paragraphs", "index", "errors", "documents", "files", "runs")
+PUBLISH_ORDER = ("paragraphs", "index", "errors", "documents", "file_states", "files", "runs")
 INDEX_DIR = "_reportflow/index"
 # Fingerprints come after the documents they vouch for: lost, they only cost a re-read.
 FILES_DIR = "_reportflow/files"
+# The public `files` dataset (one row per source file and change of state), published after the documents.
+FILE_STATES = "files"
 STAGING_DIR = "_reportflow/staging"
 MARKERS_DIR = "_reportflow/runs"
 _COMMITTED = "COMMITTED"
@@ -62,6 +64,7 @@ class Batch:
     runs: list[RunRecord] = dataclasses.field(default_factory=list)
     index: pa.Table | None = None
     files: list[SeenFileRecord] = dataclasses.field(default_factory=list)
+    file_states: list[FileRecord] = dataclasses.field(default_factory=list)
 
 
 class DatasetStore:
@@ -109,6 +112,9 @@ class DatasetStore:
         if batch.files:
             self.dest.write_table(f"{staged}/files.parquet", to_table(batch.files, SeenFileRecord))
             plan["files"] = f"{FILES_DIR}/{partition}"
+        if batch.file_states:
+            self.dest.write_table(f"{staged}/file_states.parquet", to_table(batch.file_states, FileRecord))
+            plan["file_states"] = f"{FILE_STATES}/{partition}"
         self.dest.ensure_held()
         self.dest.write(f"{staged}/{_COMMITTED}", json.dumps(plan).encode())
         self._publish(staged)
@@ -145,6 +151,15 @@ class DatasetStore:
                 found[row["source_uri"]] = SeenFileRecord(**row)
         return found
 
+    def file_states(self) -> list[FileRecord]:
+        """Every row of the `files` dataset so far."""
+        schema = arrow_schema(FileRecord)
+        rows: list[FileRecord] = []
+        for part in self.dest.listing(FILE_STATES, "ingest_date=*/*.parquet"):
+            table = pq.read_table(self.dest.path(part), schema=schema, filesystem=self.dest.filesystem)
+            rows.extend(FileRecord(**row) for row in table.to_pylist())
+        return rows
+
     def load_index(self) -> SeenIndex:
         """First occurrences from earlier batches, from the index files alone; earlier text is read only on demand."""
         files = self.dest.listing(INDEX_DIR, "ingest_date=*/part-*.parquet")
@@ -166,8 +181,11 @@ class DatasetStore:
     def update_run(self, run: RunRecord) -> None:
         self.dest.write(f"{MARKERS_DIR}/{run.run_id}.json", json.dumps(_run_to_json(run)).encode())
 
-    def finish_run(self, run: RunRecord, files: Sequence[SeenFileRecord] = ()) -> None:
-        self.commit(f"{run.run_id}-run", run.started_at.date(), Batch(runs=[run], files=list(files)))
+    def finish_run(self, run: RunRecord, files: Sequence[SeenFileRecord] = (), last: Batch | None = None) -> None:
+        """Commit the run's row with its fingerprints (and LAST: its remaining `files` and `errors` rows)."""
+        batch = last or Batch()
+        batch.runs, batch.files = [run], [*batch.files, *files]
+        self.commit(f"{run.run_id}-run", run.started_at.date(), batch)
         self.dest.delete(f"{MARKERS_DIR}/{run.run_id}.json")
 
     def _close_interrupted_runs(self) -> None:
