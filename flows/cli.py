@@ -59,6 +59,9 @@ def _flow_parameters(args: argparse.Namespace) -> dict[str, Any]:
         "settle_seconds": args.settle_seconds,
         "retry_errors": args.retry_errors,
         "follow_symlinks": args.follow_symlinks,
+        "reprocess": args.reprocess,
+        "reprocess_format": args.reprocess_format,
+        "reprocess_older": args.reprocess_older,
     }
 
 
@@ -253,6 +256,17 @@ def _flow_options() -> argparse.ArgumentParser:
     )
     options.add_argument(
         "--follow-symlinks", action="store_true", help="follow symbolic links that lead outside SOURCE too"
+    )
+    options.add_argument(
+        "--reprocess",
+        action="store_true",
+        help="parse the files already ingested again and write them as new versions of their documents",
+    )
+    options.add_argument(
+        "--reprocess-format", metavar="FORMAT", help="re-parse only documents of this format (pdf, docx, ...)"
+    )
+    options.add_argument(
+        "--reprocess-older", action="store_true", help="re-parse only documents that another parser version wrote"
     )
     options.add_argument("-v", "--verbose", action="store_true", help="show Prefect's own log lines")
     return options

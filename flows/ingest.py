@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
+import pyarrow as pa
 from prefect import flow, get_run_logger, runtime, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
@@ -45,6 +46,7 @@ from reportflow.flows.steps.isolation import (
 )
 from reportflow.flows.steps.listing import UNREADABLE, list_source
 from reportflow.flows.steps.parse import Failed, Parsed
+from reportflow.flows.steps.reprocess import DOCUMENT_COLUMNS, ReprocessSettings, with_reprocessed
 from reportflow.flows.steps.sources import SourceFile
 from reportflow.flows.steps.store import Batch, DatasetStore
 from reportflow.flows.steps.versions import parser_version
@@ -107,6 +109,9 @@ def ingest(
     settle_seconds: float = DEFAULT_SETTLE_SECONDS,
     retry_errors: bool = False,
     follow_symlinks: bool = False,
+    reprocess: bool = False,
+    reprocess_format: str | None = None,
+    reprocess_older: bool = False,
 ) -> RunRecord:
     """Ingest every new file under SOURCE into the Parquet datasets under DEST."""
     settings = DedupSettings(threshold=near_threshold)
@@ -129,8 +134,9 @@ def ingest(
             run.started_at,
             InventorySettings(settle_seconds, retry_errors),
         )
-        todo = inventory.todo
-        run = _counted(run, len(listing.files), inventory)
+        again = ReprocessSettings.chosen(reprocess, reprocess_format, reprocess_older)
+        todo = with_reprocessed(inventory.todo, listing, book.states, _documents(store, again), book.version, again)
+        run = _counted(run, len(listing.files), replace(inventory, todo=todo))
         store.begin_run(run)
         index, tally = store.load_index(), Tally()
         for seq, results in enumerate(_parsed_batches(todo, batch_size, worker_settings)):
@@ -158,6 +164,10 @@ class _FileBook:
         """Rows decided without parsing, and copies of the bytes parsed in this run, committed with the run."""
         copies = copy_rows(inventory.copies, self.failures, self.states, run_id, datetime.now(UTC))
         return Batch(errors=list(inventory.errors), file_states=[*inventory.rows, *copies])
+
+
+def _documents(store: DatasetStore, settings: ReprocessSettings) -> pa.Table | None:
+    return store.read("documents", DOCUMENT_COLUMNS) if settings.enabled else None
 
 
 def _counted(run: RunRecord, seen: int, inventory: Inventory) -> RunRecord:

@@ -286,3 +286,28 @@ def test_a_deleted_report_leaves_the_current_corpus_and_a_renamed_one_keeps_its_
     assert "nothing recorded as removed" in out
     assert _current_files(dest)[str(source / "b-renamed.txt")]["status"] == "same_bytes_as"
     assert rows(dest, "runs", "started_at")[-1]["removal_note"]
+
+
+@pytest.mark.slow
+def test_reprocessing_writes_new_versions_that_the_current_corpus_switches_to(tmp_path: Path) -> None:
+    source, dest, _ = _archive(tmp_path)
+    before = _current_corpus(dest)
+    [first_version] = {d["parser_version"] for d in rows(dest, "documents")}
+    _run(tmp_path, source, dest, "--reprocess-format", "pdf")  # no PDF here: nothing parsed again
+    assert len(rows(dest, "documents")) == 2
+    _run(tmp_path, source, dest, "--reprocess-older", "--ocr-languages", "eng")  # other settings: a new version
+    documents = rows(dest, "documents", "ingested_at")
+    assert len(documents) == 4  # the old versions stay queryable
+    new_version = documents[-1]["parser_version"]
+    assert new_version != first_version
+    assert all(d["supersedes_doc_id"] == d["doc_id"] for d in documents[2:])
+    relation = duckdb.sql(_readme_query(dest))
+    versions = {row[relation.columns.index("parser_version")] for row in relation.fetchall()}
+    assert versions == {new_version}
+    assert _current_corpus(dest) == before
+    new_run = documents[-1]["run_id"]
+    new_paragraphs = [p for p in rows(dest, "paragraphs") if p["run_id"] == new_run]
+    assert not any(p["duplicate_of"] == p["paragraph_id"] for p in new_paragraphs)
+    assert [p["is_duplicate"] for p in new_paragraphs if p["text"] == "Báo cáo A"] in ([False], [])
+    _run(tmp_path, source, dest, "--reprocess-older", "--ocr-languages", "eng")  # each document once
+    assert len(rows(dest, "documents")) == 4

@@ -10,6 +10,7 @@ from datetime import datetime
 from reportflow.flows.steps.dedup import DedupSettings, FlaggedDocument, flag_document
 from reportflow.flows.steps.dedup_index import SeenIndex
 from reportflow.flows.steps.parse import Failed, Parsed
+from reportflow.flows.steps.reprocess import is_reparse, without_own_earlier_version
 from reportflow.flows.steps.sources import fingerprint
 from reportflow.flows.steps.store import Batch
 from reportflow.schemas import DocumentRecord, ErrorRecord
@@ -44,6 +45,8 @@ def assemble_batch(
             tally.errors[result.error_type] += 1
             continue
         flagged = flag_document(result.doc_id, result.document, index, run_id, settings)
+        if is_reparse(result.source):
+            flagged = without_own_earlier_version(flagged)
         batch.paragraphs.extend(flagged.paragraphs)
         batch.documents.append(_document_record(result, flagged, run_id, now, parser_version))
         batch.files.append(fingerprint(result.source, result.doc_id))
