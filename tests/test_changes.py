@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +13,12 @@ import duckdb
 import pytest
 
 from reportflow.flows.steps import listing as listing_module
+from reportflow.flows.steps.compact import compact
 from reportflow.flows.steps.inventory import InventorySettings, current_states, take_inventory
 from reportflow.flows.steps.listing import list_source
 from reportflow.flows.steps.names import decode_name, encode_name
 from reportflow.flows.steps.sources import file_digest, fingerprint, read_source
+from reportflow.flows.steps.store import Batch, DatasetStore
 from reportflow.schemas import FileRecord
 from tests.cli_helpers import REPO, rows, run_cli
 
@@ -311,3 +313,16 @@ def test_reprocessing_writes_new_versions_that_the_current_corpus_switches_to(tm
     assert [p["is_duplicate"] for p in new_paragraphs if p["text"] == "Báo cáo A"] in ([False], [])
     _run(tmp_path, source, dest, "--reprocess-older", "--ocr-languages", "eng")  # each document once
     assert len(rows(dest, "documents")) == 4
+
+
+def test_the_files_dataset_commits_with_its_batch_and_is_compacted(tmp_path: Path) -> None:
+    store = DatasetStore(tmp_path / "out")
+    day = date(2026, 11, 30)
+    with store.locked():
+        for n in range(3):
+            state = _state(f"/in/{n}.txt", "ingested", f"d{n}", 1, OLD)
+            store.commit(f"r1-{n:05d}", day, Batch(file_states=[state]))
+    assert [r.doc_id for r in store.file_states()] == ["d0", "d1", "d2"]
+    compact(tmp_path / "out")
+    assert len(list((tmp_path / "out" / "files").rglob("*.parquet"))) == 1
+    assert sorted(r.doc_id or "" for r in store.file_states()) == ["d0", "d1", "d2"]
