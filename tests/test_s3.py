@@ -213,6 +213,12 @@ def _use_s3_in_this_process(endpoint: str, monkeypatch: pytest.MonkeyPatch) -> N
 
 def _s3_rows(endpoint: str, dataset: str, key: str) -> list[tuple[Any, ...]]:
     """Rows read back from S3 the way a data team would: pyarrow's dataset over the bucket."""
+    table = _s3_table(dataset, endpoint)
+    found = sorted(table.to_pylist(), key=lambda r: r[key])
+    return [(r[key], r.get("text") or r.get("title") or r.get("error_type"), r.get("kind")) for r in found]
+
+
+def _s3_table(dataset: str, endpoint: str) -> Any:
     filesystem = pafs.S3FileSystem(
         access_key=CREDENTIALS["AWS_ACCESS_KEY_ID"],
         secret_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
@@ -220,9 +226,7 @@ def _s3_rows(endpoint: str, dataset: str, key: str) -> list[tuple[Any, ...]]:
         endpoint_override=endpoint,
         scheme="http",
     )
-    table = ds.dataset(f"{BUCKET}/datasets/{dataset}", filesystem=filesystem, partitioning="hive").to_table()
-    found = sorted(table.to_pylist(), key=lambda r: r[key])
-    return [(r[key], r.get("text") or r.get("title") or r.get("error_type"), r.get("kind")) for r in found]
+    return ds.dataset(f"{BUCKET}/datasets/{dataset}", filesystem=filesystem, partitioning="hive").to_table()
 
 
 def test_a_run_that_loses_its_lease_stops_before_its_next_commit(
@@ -238,3 +242,27 @@ def test_a_run_that_loses_its_lease_stops_before_its_next_commit(
         with pytest.raises(StoreError, match="lost the lock"):
             store.commit("b-00000", datetime(2026, 11, 27).date(), Batch(errors=[error]))
     assert store.read("errors", ["run_id"]).num_rows == 0
+
+
+def test_edits_and_removals_in_a_bucket_are_recorded_in_the_files_dataset_on_s3(
+    tmp_path: Path, endpoint: str, bucket: Any
+) -> None:
+    for n in range(3):
+        bucket.put_object(Bucket=BUCKET, Key=f"night/{n}.txt", Body=f"Báo cáo {n}\n\nNội dung {n}.".encode())
+    source, dest = f"s3://{BUCKET}/night", f"s3://{BUCKET}/datasets"
+    assert _run(tmp_path, endpoint, source, dest).returncode == 0
+    bucket.put_object(Bucket=BUCKET, Key="night/1.txt", Body="Báo cáo 1, sửa lại\n\nNội dung mới.".encode())
+    bucket.delete_object(Bucket=BUCKET, Key="night/2.txt")
+    done = _run(tmp_path, endpoint, source, dest)
+    assert done.returncode == 0, done.stderr
+    assert "1 removed" in done.stdout
+    latest = {}
+    for row in sorted(_s3_table("files", endpoint).to_pylist(), key=lambda r: r["seen_at"]):
+        latest[row["source_uri"]] = row
+    assert {uri.rsplit("/", 1)[1]: r["status"] for uri, r in latest.items()} == {
+        "0.txt": "ingested",
+        "1.txt": "ingested",
+        "2.txt": "removed",
+    }
+    [edited] = [d for d in _s3_table("documents", endpoint).to_pylist() if d["supersedes_doc_id"]]
+    assert edited["doc_id"] == latest[f"{source}/1.txt"]["doc_id"] != edited["supersedes_doc_id"]
