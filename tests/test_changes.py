@@ -141,6 +141,18 @@ def test_inventory_settles_leaves_failures_alone_and_guards_removals(tmp_path: P
     assert guarded.removal_note and "SOURCE listed no files" in guarded.removal_note
 
 
+def test_a_file_whose_stat_keeps_failing_is_left_alone_after_three_runs(tmp_path: Path) -> None:
+    (tmp_path / "dangling.txt").symlink_to(tmp_path / "gone.txt")
+    states: dict[str, FileRecord] = {}
+    for attempt in (1, 2, 3):
+        inventory = take_inventory(list_source(tmp_path), states, set(), {}, f"r{attempt}", datetime.now(UTC))
+        [row] = inventory.rows
+        assert (row.status, row.error_type, row.attempts, len(inventory.errors)) == ("error", "unreadable", attempt, 1)
+        states = {row.source_uri: row}
+    fourth = take_inventory(list_source(tmp_path), states, set(), {}, "r4", datetime.now(UTC))
+    assert (fourth.rows, fourth.errors, fourth.left_alone) == ([], [], 1)
+
+
 def test_an_unchanged_file_gets_no_new_row_and_a_touched_one_does(tmp_path: Path) -> None:
     path = _write(tmp_path, "a.txt", "A")
     [source] = list_source(tmp_path).files

@@ -73,6 +73,10 @@ def take_inventory(
         else:
             _sort_out(source, state, known, seen_bytes, fingerprints, inventory, row)
     for problem in listing.problems:
+        state = states.get(problem.uri)
+        if not problem.is_folder and not settings.retry_errors and _stat_failed_for_good(state):
+            inventory.left_alone += 1
+            continue
         inventory.errors.append(ErrorRecord(problem.uri, None, UNREADABLE, problem.message, run_id, now))
         if not problem.is_folder:
             row.add(SourceFile(problem.uri, 0), "error", None, error_type=UNREADABLE, size_known=False)
@@ -118,6 +122,15 @@ def _left_alone(source: SourceFile, state: FileRecord | None) -> bool:
     if (state.size_bytes, state.mtime_ns) != (source.size, source.mtime_ns):
         return False
     return state.error_type not in TRANSIENT_ERRORS or state.attempts >= TRANSIENT_ATTEMPTS
+
+
+def _stat_failed_for_good(state: FileRecord | None) -> bool:
+    """A file whose `stat` failed on as many runs as a passing failure gets is left alone until it works."""
+    return (
+        state is not None
+        and (state.status, state.error_type, state.size_bytes) == ("error", UNREADABLE, None)
+        and state.attempts >= TRANSIENT_ATTEMPTS
+    )
 
 
 def _record_removed(listing: Listing, states: dict[str, FileRecord], inventory: Inventory, row: _RowMaker) -> None:
@@ -192,7 +205,8 @@ class _RowMaker:
             return
         attempts = 0
         if status == "error":
-            again = state is not None and state.status == "error" and state.mtime_ns == source.mtime_ns
+            mtime_ns = source.mtime_ns if size_known else None
+            again = state is not None and state.status == "error" and state.mtime_ns == mtime_ns
             attempts = (state.attempts if state and again else 0) + 1
         self.inventory.rows.append(
             FileRecord(
