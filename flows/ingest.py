@@ -85,12 +85,11 @@ def _write_batch(
     seq: int,
     tally: Tally,
     settings: DedupSettings,
-    files: _FileBook | None = None,
+    book: _FileBook,
 ) -> None:
     now = datetime.now(UTC)
-    batch = assemble_batch(results, index, run.run_id, now, tally, settings, files.version if files else None)
-    if files is not None:
-        batch.file_states = files.outcomes(results, run.run_id, now)
+    batch = assemble_batch(results, index, run.run_id, now, tally, settings, book.version)
+    batch.file_states = book.outcomes(results, run.run_id, now)  # committed with their documents and errors
     store.commit(f"{run.run_id}-{seq:05d}", run.started_at.date(), batch)
     store.update_run(_tallied(run, tally, status="running"))
 
