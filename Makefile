@@ -50,6 +50,7 @@ test: lint
 
 bench: setup
 	$(BIN)/python tests/bench/bench_parsers.py
+	$(BIN)/python tests/bench/bench_office.py
 	$(BIN)/python tests/bench/bench_pdf.py
 	$(BIN)/python tests/bench/bench_pdf_memory.py
 	$(BIN)/python tests/bench/bench_ocr.py

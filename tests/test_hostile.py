@@ -49,8 +49,16 @@ EXPECTED_DOCUMENTS = {
     "owner-password-only.pdf",
     "plain-text-named.docx",
     "external-entity.docx",
+    "web-page-named.pdf",  # a Word web page under a PDF's name: read as HTML, from the bytes
+    "rtf-named.doc",  # an RTF file under a Word 97 name: read through LibreOffice as RTF
     *ODD_NAMES,
 }
+WEB_PAGE = (
+    '<html xmlns:o="urn:schemas-microsoft-com:office:office"><head><meta name=Generator content="Microsoft Word 12">'
+    "<style>p.MsoNormal {margin:0cm}</style></head><body><p class=MsoTitle>Báo cáo trang web</p>"
+    "<p class=MsoNormal>Nội dung của trang.<o:p></o:p></p></body></html>"
+)
+RTF = "{\\rtf1\\ansi\\ansicpg1252{\\fonttbl{\\f0 Times New Roman;}}\\f0 B\\u225?o c\\u225?o RTF\\par N\\u7897?i dung.\\par}"
 
 
 def _zip(files: dict[str, bytes]) -> bytes:
@@ -126,6 +134,8 @@ def _inputs(folder: Path, secret: Path) -> None:
         "pixel-bomb.png": _pixel_bomb(),
         "huge-page.pdf": _huge_page(),
         "spinning.pdf": spinning_pdf(),
+        "web-page-named.pdf": WEB_PAGE.encode(),
+        "rtf-named.doc": RTF.encode("ascii"),
     }
     files |= {name: f"Báo cáo {name}\n\nNội dung của {name}.".encode() for name in ODD_NAMES}
     for name, data in files.items():
@@ -176,3 +186,17 @@ def test_nothing_outside_the_inputs_is_read_through_an_external_entity(
 def test_peak_memory_of_the_run_stays_bounded(hostile_run: tuple[Path, Path, Any, int]) -> None:
     peak = hostile_run[3]
     assert peak < PEAK_RSS_LIMIT, f"a process of the run peaked at {peak / 1024**2:.0f} MiB"
+
+
+def test_markup_and_rtf_under_other_names_are_read_as_what_they_are(
+    hostile_run: tuple[Path, Path, Any, int],
+) -> None:
+    source, dest, _, _ = hostile_run
+    documents = {d["source_uri"]: d for d in rows(dest, "documents")}
+    web_page, rtf = documents[str(source / "web-page-named.pdf")], documents[str(source / "rtf-named.doc")]
+    assert (web_page["source_format"], web_page["title"]) == ("html", "Báo cáo trang web")
+    assert (rtf["source_format"], rtf["title"]) == ("rtf", "Báo cáo RTF")
+    texts = {(p["doc_id"], p["text"]) for p in rows(dest, "paragraphs")}
+    assert (web_page["doc_id"], "Nội dung của trang.") in texts
+    assert (rtf["doc_id"], "Nội dung.") in texts
+    assert not [text for _, text in texts if re.search(r"<\s*/?\s*[a-zA-Z!][^>]*>", text)]

@@ -1,0 +1,318 @@
+"""HTML, XHTML, Word web pages (`.htm` saved by Word) and MHTML (Word's single-file web page).
+
+lxml's HTML parser reads the markup; text is gathered per block element (paragraphs, headings, list
+items, captions), inline markup joined into it. Word's classes (`MsoTitle`, `MsoHeading*`,
+`MsoCaption`, `MsoList*`, `mso-list` styles) give kinds; its conditional comments, `<o:p>` and list
+bullets are left out, as are scripts, styles, comments, hidden text and navigation. Tables are
+`table` blocks, or their paragraphs when they lay out prose (`layout_tables`). Text in a TCVN3 or
+VNI font (`font-family:".VnTime"`) is decoded as in Word documents.
+"""
+
+from __future__ import annotations
+
+import codecs
+import email.policy
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from email.message import EmailMessage
+from email.parser import BytesParser
+from typing import cast
+
+import lxml.html
+from lxml import etree
+
+from reportflow.parsers.layout_tables import is_layout_table
+from reportflow.parsers.plaintext import decode_text
+from reportflow.parsers.text import normalize_text
+from reportflow.parsers.vn_legacy import decode_font_text
+from reportflow.parsers.word_xml import table_text
+from reportflow.schemas import Block, CorruptFileError, NoTextError, ParsedDocument
+
+_BLOCK_TAGS = frozenset(
+    "address article aside blockquote body caption center dd details dialog div dl dt fieldset figcaption "
+    "figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr li main ol p pre section summary ul legend".split()
+)
+_SKIPPED_TAGS = frozenset(
+    "head script style noscript template nav iframe object embed svg math select option button title xml".split()
+)
+_NAVIGATION_ROLES = frozenset({"navigation", "menu", "menubar", "search"})
+_HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_BOLD_TAGS = frozenset({"b", "strong", "th", *_HEADING_TAGS})
+_ITALIC_TAGS = frozenset({"i", "em", "cite", "var"})
+_ALIGNS = {"center": "center", "middle": "center", "right": "right", "left": "left", "justify": "justify"}
+_WORD_CLASS_KINDS = (
+    (re.compile(r"^msotitle", re.IGNORECASE), "title"),
+    (re.compile(r"^mso(subtitle|heading|toc)|^heading", re.IGNORECASE), "heading"),
+    (re.compile(r"^msocaption|^caption", re.IGNORECASE), "caption"),
+    (re.compile(r"^msolist", re.IGNORECASE), "list_item"),
+    (re.compile(r"^mso(foot|end)notetext", re.IGNORECASE), "footnote"),
+)
+_STYLE_RULE = re.compile(r"([\w-]+)\s*:\s*([^;]+)")
+_FONT_NAME = re.compile(r"""^\s*["']?([^,"']+)""")
+# Word's downlevel-revealed conditionals: a list's bullet or number sits inside `<![if !supportLists]>`.
+_LIST_BULLET = re.compile(r"<!\[if !supportLists\]>.*?<!\[endif\]>", re.DOTALL | re.IGNORECASE)
+_CONDITIONAL_MARK = re.compile(r"<!\[(?:if [^\]]*|endif)\]>", re.IGNORECASE)
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE)
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]+encoding\s*=\s*["']([\w.:-]+)""", re.IGNORECASE)
+
+
+def parse_html(data: bytes) -> ParsedDocument:
+    """Blocks of an HTML page, its charset from a BOM, a `<meta>` or the XML declaration, else guessed."""
+    return parse_html_text(_decode(data, None))
+
+
+def parse_mhtml(data: bytes) -> ParsedDocument:
+    """Blocks of the HTML part of a MIME web archive (quoted-printable or base64, its declared charset)."""
+    message = cast(EmailMessage, BytesParser(policy=email.policy.default).parsebytes(data))
+    part = next((p for p in message.walk() if p.get_content_type() == "text/html"), None)
+    if part is None:
+        raise CorruptFileError("The MIME web archive holds no HTML part.")
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes) or not payload.strip():
+        raise NoTextError("The HTML part of the MIME web archive is empty.")
+    return parse_html_text(_decode(payload, part.get_content_charset()))
+
+
+def parse_html_text(markup: str) -> ParsedDocument:
+    """Blocks of HTML markup already decoded to text."""
+    markup = _CONDITIONAL_MARK.sub("", _LIST_BULLET.sub("", _XML_DECLARATION.sub("", markup)))
+    if not markup.strip():
+        raise NoTextError("The HTML page holds no text.")
+    try:
+        parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
+        root = lxml.html.document_fromstring(markup, parser=parser)
+    except (etree.ParserError, ValueError) as e:
+        raise NoTextError(f"The HTML page holds no text ({e}).") from e
+    reader = _Reader()
+    reader.read(root, _Style())
+    blocks = tuple(reader.finish())
+    if not blocks:
+        raise NoTextError("The HTML page holds no text.")
+    return ParsedDocument(source_format="html", extraction="native", blocks=blocks, has_style_cues=True)
+
+
+def _decode(data: bytes, declared: str | None) -> str:
+    if data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return decode_text(data)
+    head = data[:4096]
+    found = _XML_ENCODING.search(head) or _META_CHARSET.search(head)
+    for name in (declared, found.group(1).decode("ascii", "replace") if found else None):
+        codec = _codec(name)
+        if codec is None:
+            continue
+        try:
+            return data.decode(codec)
+        except UnicodeDecodeError:
+            continue  # Word's MIME parts may say us-ascii over UTF-8 bytes
+    return decode_text(data)
+
+
+def _codec(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        codec = codecs.lookup(name).name
+    except LookupError:
+        return None
+    return None if codec.startswith("utf-16") else codec  # a declaration inside the bytes cannot be UTF-16
+
+
+@dataclass(frozen=True, slots=True)
+class _Style:
+    """What an element passes down: its block's kind and alignment, and inline bold, italic and font."""
+
+    kind: str = "body"
+    align: str | None = None
+    bold: bool = False
+    italic: bool = False
+    font: str | None = None
+
+
+@dataclass(slots=True)
+class _Piece:
+    text: str
+    style: _Style
+
+
+@dataclass(slots=True)
+class _Reader:
+    """Walks the tree once, gathering the text of each block element into one block."""
+
+    blocks: list[Block] = field(default_factory=list)
+    pieces: list[_Piece] = field(default_factory=list)
+    picture_before: bool = False
+
+    def read(self, element: etree._Element, style: _Style) -> None:
+        tag = _tag(element)
+        if tag in _SKIPPED_TAGS or _hidden(element):
+            return
+        if tag == "img":
+            self.picture_before = self.picture_before or not self._has_text()
+            return
+        if tag == "br":
+            self.pieces.append(_Piece(" ", style))
+            return
+        if tag == "table":
+            self.flush()
+            self.blocks.extend(_table_blocks(element, style))
+            return
+        is_block = tag in _BLOCK_TAGS
+        if is_block:
+            self.flush()
+        style = _style_of(element, tag, style, is_block)
+        if element.text:
+            self.pieces.append(_Piece(element.text, style))
+        for child in element:
+            self.read(child, style)
+            if child.tail:
+                self.pieces.append(_Piece(child.tail, style))
+        if is_block:
+            self.flush()
+
+    def flush(self) -> None:
+        shown = [p for p in self.pieces if p.text.strip()]
+        text = normalize_text("".join(decode_font_text(p.text, p.style.font) for p in self.pieces))
+        self.pieces = []
+        if not text:
+            return
+        first = shown[0].style
+        self.blocks.append(
+            Block(
+                text,
+                kind=first.kind,
+                align=first.align,
+                bold=all(p.style.bold for p in shown),
+                italic=all(p.style.italic for p in shown),
+                after_picture=self.picture_before,
+            )
+        )
+        self.picture_before = False
+
+    def finish(self) -> list[Block]:
+        self.flush()
+        return self.blocks
+
+    def _has_text(self) -> bool:
+        return any(p.text.strip() for p in self.pieces)
+
+
+def _table_blocks(table: etree._Element, style: _Style) -> Iterator[Block]:
+    """A caption, then the table's paragraphs when it lays out prose, else one `table` block."""
+    caption = table.find("caption")
+    if caption is not None:
+        yield from _cell_blocks(caption, replace(style, kind="caption"))
+    rows = [[_cell_blocks(cell, replace(style, kind="body")) for cell in _cells(tr)] for tr in _rows(table)]
+    if is_layout_table([[[b.text for b in cell] for cell in row] for row in rows]):
+        yield from (block for row in rows for cell in row for block in cell)
+        return
+    texts = [[" ".join(b.text for b in cell) for cell in row] for row in rows]
+    text = table_text([row for row in texts if any(row)])
+    if text:
+        yield Block(normalize_text(text), kind="table")
+
+
+def _rows(table: etree._Element) -> Iterator[etree._Element]:
+    for child in table:
+        tag = _tag(child)
+        if tag == "tr":
+            yield child
+        elif tag in ("thead", "tbody", "tfoot"):
+            yield from (row for row in child if _tag(row) == "tr")
+
+
+def _cells(tr: etree._Element) -> list[etree._Element]:
+    return [cell for cell in tr if _tag(cell) in ("td", "th") and not _hidden(cell)]
+
+
+def _cell_blocks(cell: etree._Element, style: _Style) -> list[Block]:
+    reader = _Reader()
+    cell_style = _style_of(cell, _tag(cell), style, True)
+    if cell.text:
+        reader.pieces.append(_Piece(cell.text, cell_style))
+    for child in cell:
+        reader.read(child, cell_style)
+        if child.tail:
+            reader.pieces.append(_Piece(child.tail, cell_style))
+    return reader.finish()
+
+
+def _tag(element: etree._Element) -> str:
+    tag = element.tag
+    return tag.lower().rpartition("}")[2] if isinstance(tag, str) else ""
+
+
+def _hidden(element: etree._Element) -> bool:
+    if element.get("hidden") is not None or element.get("role") in _NAVIGATION_ROLES:
+        return True
+    declarations = _declarations(element)
+    return (
+        declarations.get("display", "").lower() == "none"
+        or declarations.get("mso-hide", "").lower() == "all"
+        or declarations.get("mso-list", "").lower() == "ignore"
+    )
+
+
+def _declarations(element: etree._Element) -> dict[str, str]:
+    style = element.get("style")
+    if not style:
+        return {}
+    return {name.lower(): value.strip() for name, value in _STYLE_RULE.findall(style)}
+
+
+def _style_of(element: etree._Element, tag: str, inherited: _Style, is_block: bool) -> _Style:
+    declarations = _declarations(element)
+    kind, align = inherited.kind, inherited.align
+    if is_block:
+        kind = _block_kind(element, tag, declarations, inherited.kind)
+        align = _align(element, tag, declarations, inherited.align)
+    return _Style(
+        kind=kind,
+        align=align,
+        bold=_bold(tag, declarations.get("font-weight", "").lower(), inherited.bold),
+        italic=_italic(tag, declarations.get("font-style", "").lower(), inherited.italic),
+        font=_font(element, declarations) or inherited.font,
+    )
+
+
+def _bold(tag: str, weight: str, inherited: bool) -> bool:
+    if tag in _BOLD_TAGS or weight in ("bold", "bolder"):
+        return True
+    if weight in ("normal", "lighter"):
+        return False
+    return int(weight) >= 600 if weight.isdigit() else inherited
+
+
+def _italic(tag: str, font_style: str, inherited: bool) -> bool:
+    if tag in _ITALIC_TAGS or font_style in ("italic", "oblique"):
+        return True
+    return False if font_style == "normal" else inherited
+
+
+def _block_kind(element: etree._Element, tag: str, declarations: dict[str, str], inherited: str) -> str:
+    if tag in _HEADING_TAGS:
+        return "heading"
+    if tag in ("li", "dt"):
+        return "list_item"
+    if tag in ("caption", "figcaption"):
+        return "caption"
+    for pattern, kind in _WORD_CLASS_KINDS:
+        if any(pattern.match(name) for name in (element.get("class") or "").split()):
+            return kind
+    if declarations.get("mso-list", "none").lower() not in ("none", "ignore"):
+        return "list_item"
+    return inherited if inherited in ("list_item", "caption") else "body"
+
+
+def _align(element: etree._Element, tag: str, declarations: dict[str, str], inherited: str | None) -> str | None:
+    value = "center" if tag == "center" else declarations.get("text-align") or element.get("align") or ""
+    return _ALIGNS.get(value.lower(), inherited)
+
+
+def _font(element: etree._Element, declarations: dict[str, str]) -> str | None:
+    family = element.get("face") or declarations.get("font-family")
+    if not family:
+        return None
+    match = _FONT_NAME.match(family)
+    return match.group(1).strip() if match else None
