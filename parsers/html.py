@@ -46,8 +46,12 @@ _WORD_CLASS_KINDS = (
     (re.compile(r"^mso(subtitle|heading|toc)|^heading", re.IGNORECASE), "heading"),
     (re.compile(r"^msocaption|^caption", re.IGNORECASE), "caption"),
     (re.compile(r"^msolist", re.IGNORECASE), "list_item"),
-    (re.compile(r"^mso(foot|end)notetext", re.IGNORECASE), "footnote"),
+    (re.compile(r"^mso(foot|end)notetext|^sd(foot|end)note", re.IGNORECASE), "footnote"),
 )
+# Word's and LibreOffice's note marks link a citing paragraph and a note: `#_ftn1` <-> `#_ftnref1`,
+# `#sdfootnote1sym` <-> `#sdfootnote1anc`. The mark is no text; the note follows the paragraph citing it.
+_NOTE_LINK = re.compile(r"^#_?(ftn|edn|sdfootnote|sdendnote)(ref)?(\d+)(sym|anc)?$", re.IGNORECASE)
+_NOTE_ID = re.compile(r"^_?(ftn|edn|sdfootnote|sdendnote)(\d+)$", re.IGNORECASE)
 _STYLE_RULE = re.compile(r"([\w-]+)\s*:\s*([^;]+)")
 _FONT_NAME = re.compile(r"""^\s*["']?([^,"']+)""")
 # Word's downlevel-revealed conditionals: a list's bullet or number sits inside `<![if !supportLists]>`.
@@ -143,10 +147,20 @@ class _Reader:
     blocks: list[Block] = field(default_factory=list)
     pieces: list[_Piece] = field(default_factory=list)
     picture_before: bool = False
+    cited: dict[int, list[str]] = field(default_factory=dict)  # block index: notes its text cites
+    citing: list[str] = field(default_factory=list)
+    notes: dict[str, list[Block]] = field(default_factory=dict)
 
     def read(self, element: etree._Element, style: _Style) -> None:
         tag = _tag(element)
         if tag in _SKIPPED_TAGS or _hidden(element):
+            return
+        if tag == "a" and _NOTE_LINK.match(element.get("href") or ""):
+            self._cite(element.get("href") or "")
+            return
+        note = _NOTE_ID.match(element.get("id") or "") if tag == "div" else None
+        if note is not None:
+            self._read_note(element, _note_key(note.group(1), note.group(2)), style)
             return
         if tag == "img":
             self.picture_before = self.picture_before or not self._has_text()
@@ -178,6 +192,9 @@ class _Reader:
         if not text:
             return
         first = shown[0].style
+        if self.citing:
+            self.cited[len(self.blocks)] = self.citing
+            self.citing = []
         self.blocks.append(
             Block(
                 text,
@@ -191,11 +208,31 @@ class _Reader:
         self.picture_before = False
 
     def finish(self) -> list[Block]:
+        """The blocks, each note right after the paragraph that cites it (uncited ones at the end)."""
         self.flush()
-        return self.blocks
+        ordered: list[Block] = []
+        for i, block in enumerate(self.blocks):
+            ordered.append(block)
+            for key in self.cited.get(i, []):
+                ordered.extend(self.notes.pop(key, []))
+        return ordered + [block for blocks in self.notes.values() for block in blocks]
+
+    def _cite(self, href: str) -> None:
+        link = _NOTE_LINK.match(href)
+        if link is not None and not link.group(2) and (link.group(4) or "").lower() != "anc":
+            self.citing.append(_note_key(link.group(1), link.group(3)))
+
+    def _read_note(self, element: etree._Element, key: str, style: _Style) -> None:
+        self.flush()
+        text = " ".join(b.text for b in _content_blocks(element, replace(style, kind="footnote")))
+        self.notes[key] = [Block(text, kind="footnote")] if text else []  # one block per note, as in Word
 
     def _has_text(self) -> bool:
         return any(p.text.strip() for p in self.pieces)
+
+
+def _note_key(kind: str, number: str) -> str:
+    return f"{kind.lower().lstrip('_')}{int(number)}"
 
 
 def _table_blocks(table: etree._Element, style: _Style) -> Iterator[Block]:
@@ -203,14 +240,41 @@ def _table_blocks(table: etree._Element, style: _Style) -> Iterator[Block]:
     caption = table.find("caption")
     if caption is not None:
         yield from _cell_blocks(caption, replace(style, kind="caption"))
-    rows = [[_cell_blocks(cell, replace(style, kind="body")) for cell in _cells(tr)] for tr in _rows(table)]
+    cells = [_cells(tr) for tr in _rows(table)]
+    rows = [[_cell_blocks(cell, replace(style, kind="body")) for cell in row] for row in cells]
     if is_layout_table([[[b.text for b in cell] for cell in row] for row in rows]):
         yield from (block for row in rows for cell in row for block in cell)
         return
-    texts = [[" ".join(b.text for b in cell) for cell in row] for row in rows]
+    texts = _with_row_spans(cells, [[" ".join(b.text for b in cell) for cell in row] for row in rows])
     text = table_text([row for row in texts if any(row)])
     if text:
         yield Block(normalize_text(text), kind="table")
+
+
+def _with_row_spans(cells: list[list[etree._Element]], texts: list[list[str]]) -> list[list[str]]:
+    """Rows with an empty cell where a cell above spans down (`rowspan`), as Word's continued cells read."""
+    covering: dict[int, tuple[int, int]] = {}  # first column: (rows below still covered, columns wide)
+    grid = []
+    for row_cells, row_texts in zip(cells, texts, strict=True):
+        placed = [(column, "") for column in covering]
+        starting: dict[int, tuple[int, int]] = {}
+        column = 0
+        for cell, text in zip(row_cells, row_texts, strict=True):
+            while column in covering:
+                column += covering[column][1]
+            across, down = _span(cell, "colspan"), _span(cell, "rowspan")
+            placed.append((column, text))
+            if down > 1:
+                starting[column] = (down - 1, across)
+            column += across
+        covering = {c: (left - 1, wide) for c, (left, wide) in covering.items() if left > 1} | starting
+        grid.append([text for _, text in sorted(placed, key=lambda item: item[0])])
+    return grid
+
+
+def _span(cell: etree._Element, attribute: str) -> int:
+    value = (cell.get(attribute) or "").strip()
+    return min(int(value), 1000) if value.isdigit() and int(value) > 0 else 1
 
 
 def _rows(table: etree._Element) -> Iterator[etree._Element]:
@@ -227,14 +291,18 @@ def _cells(tr: etree._Element) -> list[etree._Element]:
 
 
 def _cell_blocks(cell: etree._Element, style: _Style) -> list[Block]:
+    return _content_blocks(cell, _style_of(cell, _tag(cell), style, True))
+
+
+def _content_blocks(element: etree._Element, style: _Style) -> list[Block]:
+    """The blocks of what an element holds, read apart from the rest (a table cell, a note)."""
     reader = _Reader()
-    cell_style = _style_of(cell, _tag(cell), style, True)
-    if cell.text:
-        reader.pieces.append(_Piece(cell.text, cell_style))
-    for child in cell:
-        reader.read(child, cell_style)
+    if element.text:
+        reader.pieces.append(_Piece(element.text, style))
+    for child in element:
+        reader.read(child, style)
         if child.tail:
-            reader.pieces.append(_Piece(child.tail, cell_style))
+            reader.pieces.append(_Piece(child.tail, style))
     return reader.finish()
 
 

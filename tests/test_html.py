@@ -40,7 +40,7 @@ xmlns:w="urn:schemas-microsoft-com:office:word" xmlns="http://www.w3.org/TR/REC-
 <p class=MsoNormal><o:p>&nbsp;</o:p></p>
 <h1><span lang=VI>1. Kết quả thực hiện</span></h1>
 <p class=MsoNormal style='text-align:justify'><span lang=VI>Năm 2024, tỉnh đã hoàn thành
-các chỉ tiêu chủ yếu.<o:p></o:p></span></p>
+các chỉ tiêu chủ yếu.<a href="#_ftn1" name="_ftnref1" title=""><span class=MsoFootnoteReference>[1]</span></a><o:p></o:p></span></p>
 <p class=MsoListParagraphCxSpFirst style='text-indent:-18.0pt;mso-list:l0 level1 lfo1'><![if !supportLists]><span
 style='font-family:Symbol'><span style='mso-list:Ignore'>·<span style='font:7.0pt "Times New Roman"'>&nbsp;&nbsp;
 </span></span></span><![endif]><span lang=VI>Tăng trưởng kinh tế đạt 7,2%.<o:p></o:p></span></p>
@@ -54,6 +54,9 @@ style='font-family:Symbol'><span style='mso-list:Ignore'>·</span></span><![endi
 <p class=MsoCaption>Ảnh: Lễ tổng kết năm 2024</p>
 <p class=MsoNormal align=right style='text-align:right'><i>Nguyễn Văn An</i></p>
 </div>
+<div style='mso-element:footnote-list'><br clear=all><hr align=left size=1 width="33%">
+<div style='mso-element:footnote' id=ftn1><p class=MsoFootnoteText><a href="#_ftnref1" name="_ftn1" title=""><span
+class=MsoFootnoteReference>[1]</span></a> Theo số liệu của Cục Thống kê.</p></div></div>
 </body>
 </html>
 """
@@ -62,6 +65,7 @@ WORD_WEB_PAGE_BLOCKS = [
     ("title", "BÁO CÁO TỔNG KẾT", "center", True),
     ("heading", "1. Kết quả thực hiện", None, True),
     ("body", "Năm 2024, tỉnh đã hoàn thành các chỉ tiêu chủ yếu.", "justify", False),
+    ("footnote", "Theo số liệu của Cục Thống kê.", None, False),
     ("list_item", "Tăng trưởng kinh tế đạt 7,2%.", None, False),
     ("list_item", "Thu ngân sách vượt dự toán.", None, False),
     ("table", "Chỉ tiêu | Kết quả || GRDP | 7,2%", None, False),
@@ -200,3 +204,13 @@ def test_no_text_like_sample_lands_markup_as_a_paragraph() -> None:
 def test_a_text_file_that_only_mentions_a_tag_stays_text() -> None:
     data = "Báo cáo về trang web\nThẻ <p> mở một đoạn văn.".encode()
     assert detect_format(data) == "txt"
+
+
+def test_a_cell_spanning_rows_leaves_an_empty_cell_below_as_word_does() -> None:
+    page = (
+        "<table><tr><td rowspan=2>STT</td><td colspan=2>Kết quả</td></tr>"
+        "<tr><td>Đơn vị</td><td>Số liệu</td></tr><tr><td>1</td><td>xã</td><td>12</td></tr></table>"
+    )
+    assert [b.text for b in parse_document(page.encode()).blocks] == [
+        "STT | Kết quả || | Đơn vị | Số liệu || 1 | xã | 12"
+    ]
