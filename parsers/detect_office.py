@@ -27,7 +27,9 @@ _OLE_STREAMS = (
     ("CONTENTS", "wps"),
 )
 _MARKUP_HEAD_BYTES = 4096
-_PROLOGUE = re.compile(r"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*|<!doctype\s+html[^>]*>\s*)*", re.DOTALL | re.IGNORECASE)
+_PROLOGUE = re.compile(
+    r"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*|<!doctype\s+html[^>]*>\s*)*", re.DOTALL | re.IGNORECASE
+)
 _HTML_START = re.compile(
     r"<(?:!doctype\s+html|html|head|body|meta|title|style|script|link|base|div|p|table|h[1-6]|span|font|center|"
     r"b|i|u|a|ul|ol|br|hr|form|section|article|header|main|nav)[\s/>]",

@@ -15,9 +15,7 @@ import email.policy
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from email.message import EmailMessage
 from email.parser import BytesParser
-from typing import cast
 
 import lxml.html
 from lxml import etree
@@ -29,13 +27,17 @@ from reportflow.parsers.vn_legacy import decode_font_text
 from reportflow.parsers.word_xml import table_text
 from reportflow.schemas import Block, CorruptFileError, NoTextError, ParsedDocument
 
-_BLOCK_TAGS = frozenset(
-    "address article aside blockquote body caption center dd details dialog div dl dt fieldset figcaption "
-    "figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr li main ol p pre section summary ul legend".split()
-)
-_SKIPPED_TAGS = frozenset(
-    "head script style noscript template nav iframe object embed svg math select option button title xml".split()
-)
+# fmt: off
+_BLOCK_TAGS = frozenset({
+    "address", "article", "aside", "blockquote", "body", "caption", "center", "dd", "details", "dialog", "div",
+    "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header",
+    "hgroup", "hr", "li", "main", "ol", "p", "pre", "section", "summary", "ul", "legend",
+})
+_SKIPPED_TAGS = frozenset({
+    "head", "script", "style", "noscript", "template", "nav", "iframe", "object", "embed", "svg", "math", "select",
+    "option", "button", "title", "xml",
+})
+# fmt: on
 _NAVIGATION_ROLES = frozenset({"navigation", "menu", "menubar", "search"})
 _HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _BOLD_TAGS = frozenset({"b", "strong", "th", *_HEADING_TAGS})
@@ -69,7 +71,7 @@ def parse_html(data: bytes) -> ParsedDocument:
 
 def parse_mhtml(data: bytes) -> ParsedDocument:
     """Blocks of the HTML part of a MIME web archive (quoted-printable or base64, its declared charset)."""
-    message = cast(EmailMessage, BytesParser(policy=email.policy.default).parsebytes(data))
+    message = BytesParser(policy=email.policy.default).parsebytes(data)
     part = next((p for p in message.walk() if p.get_content_type() == "text/html"), None)
     if part is None:
         raise CorruptFileError("The MIME web archive holds no HTML part.")
@@ -102,8 +104,10 @@ def _decode(data: bytes, declared: str | None) -> str:
         return decode_text(data)
     head = data[:4096]
     found = _XML_ENCODING.search(head) or _META_CHARSET.search(head)
-    for name in (declared, found.group(1).decode("ascii", "replace") if found else None):
-        codec = _codec(name)
+    written = _codec(found.group(1).decode("ascii", "replace")) if found else None
+    if written is not None and written.startswith("utf-16"):
+        written = None  # a charset written in ASCII bytes is not what they are; UTF-16 pages have a BOM
+    for codec in (_codec(declared), written):
         if codec is None:
             continue
         try:
@@ -117,10 +121,9 @@ def _codec(name: str | None) -> str | None:
     if not name:
         return None
     try:
-        codec = codecs.lookup(name).name
+        return codecs.lookup(name).name
     except LookupError:
         return None
-    return None if codec.startswith("utf-16") else codec  # a declaration inside the bytes cannot be UTF-16
 
 
 @dataclass(frozen=True, slots=True)

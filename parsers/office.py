@@ -14,7 +14,7 @@ from reportflow.schemas import ParsedDocument
 OFFICE_FORMATS = {"rtf": "rtf", "odt": "odt", "fodt": "fodt", "wpd": "wpd", "wps": "wps"}
 
 
-def parse_office(data: bytes, source_format: str, settings: DocSettings = DocSettings()) -> ParsedDocument:
+def parse_office(data: bytes, source_format: str, settings: DocSettings | None = None) -> ParsedDocument:
     """Blocks of an RTF, ODT, FODT, WordPerfect or Works file; `source_format` is the detected format."""
-    parsed = parse_docx(convert_to_docx(data, settings, kind=OFFICE_FORMATS[source_format]))
+    parsed = parse_docx(convert_to_docx(data, settings or DocSettings(), kind=OFFICE_FORMATS[source_format]))
     return dataclasses.replace(parsed, source_format=source_format)

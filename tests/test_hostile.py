@@ -58,7 +58,10 @@ WEB_PAGE = (
     "<style>p.MsoNormal {margin:0cm}</style></head><body><p class=MsoTitle>Báo cáo trang web</p>"
     "<p class=MsoNormal>Nội dung của trang.<o:p></o:p></p></body></html>"
 )
-RTF = "{\\rtf1\\ansi\\ansicpg1252{\\fonttbl{\\f0 Times New Roman;}}\\f0 B\\u225?o c\\u225?o RTF\\par N\\u7897?i dung.\\par}"
+RTF = (
+    "{\\rtf1\\ansi\\ansicpg1252{\\fonttbl{\\f0 Times New Roman;}}"
+    "\\f0 B\\u225?o c\\u225?o RTF\\par N\\u7897?i dung.\\par}"
+)
 
 
 def _zip(files: dict[str, bytes]) -> bytes:

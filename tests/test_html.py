@@ -40,17 +40,20 @@ xmlns:w="urn:schemas-microsoft-com:office:word" xmlns="http://www.w3.org/TR/REC-
 <p class=MsoNormal><o:p>&nbsp;</o:p></p>
 <h1><span lang=VI>1. Kết quả thực hiện</span></h1>
 <p class=MsoNormal style='text-align:justify'><span lang=VI>Năm 2024, tỉnh đã hoàn thành
-các chỉ tiêu chủ yếu.<a href="#_ftn1" name="_ftnref1" title=""><span class=MsoFootnoteReference>[1]</span></a><o:p></o:p></span></p>
+các chỉ tiêu chủ yếu.<a href="#_ftn1"
+name="_ftnref1" title=""><span class=MsoFootnoteReference>[1]</span></a><o:p></o:p></span></p>
 <p class=MsoListParagraphCxSpFirst style='text-indent:-18.0pt;mso-list:l0 level1 lfo1'><![if !supportLists]><span
 style='font-family:Symbol'><span style='mso-list:Ignore'>·<span style='font:7.0pt "Times New Roman"'>&nbsp;&nbsp;
 </span></span></span><![endif]><span lang=VI>Tăng trưởng kinh tế đạt 7,2%.<o:p></o:p></span></p>
 <p class=MsoListParagraphCxSpLast style='text-indent:-18.0pt;mso-list:l0 level1 lfo1'><![if !supportLists]><span
-style='font-family:Symbol'><span style='mso-list:Ignore'>·</span></span><![endif]><span lang=VI>Thu ngân sách vượt dự toán.</span></p>
+style='font-family:Symbol'><span style='mso-list:Ignore'>·</span></span><![endif]><span
+lang=VI>Thu ngân sách vượt dự toán.</span></p>
 <table class=MsoTableGrid border=1 cellspacing=0 cellpadding=0>
  <tr><td><p class=MsoNormal><b>Chỉ tiêu</b></p></td><td><p class=MsoNormal><b>Kết quả</b></p></td></tr>
  <tr><td><p class=MsoNormal>GRDP</p></td><td><p class=MsoNormal>7,2%</p></td></tr>
 </table>
-<p class=MsoNormal align=center style='text-align:center'><![if !vml]><img width=20 height=20 src="anh.png"><![endif]></p>
+<p class=MsoNormal align=center style='text-align:center'><![if !vml]><img width=20 height=20
+src="anh.png"><![endif]></p>
 <p class=MsoCaption>Ảnh: Lễ tổng kết năm 2024</p>
 <p class=MsoNormal align=right style='text-align:right'><i>Nguyễn Văn An</i></p>
 </div>

@@ -124,10 +124,14 @@ def test_macro_enabled_and_template_packagings_read_as_word(main: bytes) -> None
     docx = build.save(d)
     other = build.with_replaced(docx, DOCX_MAIN, main)
     assert main in zipfile.ZipFile(io.BytesIO(other)).read("[Content_Types].xml")
-    assert _blocks(parse_document(other)) == _blocks(parse_document(docx)) == [
-        ("title", "Báo cáo quý"),
-        ("body", "Nội dung của báo cáo."),
-    ]
+    assert (
+        _blocks(parse_document(other))
+        == _blocks(parse_document(docx))
+        == [
+            ("title", "Báo cáo quý"),
+            ("body", "Nội dung của báo cáo."),
+        ]
+    )
 
 
 def test_one_cell_layout_table_is_read_as_its_paragraphs() -> None:
