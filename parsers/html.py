@@ -156,37 +156,42 @@ class _Reader:
 
     def read(self, element: etree._Element, style: _Style) -> None:
         tag = _tag(element)
-        if tag in _SKIPPED_TAGS or _hidden(element):
-            return
-        if tag == "a" and _NOTE_LINK.match(element.get("href") or ""):
-            self._cite(element.get("href") or "")
-            return
-        note = _NOTE_ID.match(element.get("id") or "") if tag == "div" else None
-        if note is not None:
-            self._read_note(element, _note_key(note.group(1), note.group(2)), style)
-            return
-        if tag == "img":
-            self.picture_before = self.picture_before or not self._has_text()
-            return
-        if tag == "br":
-            self.pieces.append(_Piece(" ", style))
-            return
-        if tag == "table":
-            self.flush()
-            self.blocks.extend(_table_blocks(element, style))
+        if tag in _SKIPPED_TAGS or _hidden(element) or self._read_special(element, tag, style):
             return
         is_block = tag in _BLOCK_TAGS
         if is_block:
             self.flush()
-        style = _style_of(element, tag, style, is_block)
+        self.read_content(element, _style_of(element, tag, style, is_block))
+        if is_block:
+            self.flush()
+
+    def read_content(self, element: etree._Element, style: _Style) -> None:
+        """The element's own text, its children, and the text after each child."""
         if element.text:
             self.pieces.append(_Piece(element.text, style))
         for child in element:
             self.read(child, style)
             if child.tail:
                 self.pieces.append(_Piece(child.tail, style))
-        if is_block:
+
+    def _read_special(self, element: etree._Element, tag: str, style: _Style) -> bool:
+        """Note marks, notes, pictures, line breaks and tables, read here; false for anything else."""
+        href = (element.get("href") or "") if tag == "a" else ""
+        note = _NOTE_ID.match(element.get("id") or "") if tag == "div" else None
+        if _NOTE_LINK.match(href):
+            self._cite(href)
+        elif note is not None:
+            self._read_note(element, _note_key(note.group(1), note.group(2)), style)
+        elif tag == "img":
+            self.picture_before = self.picture_before or not self._has_text()
+        elif tag == "br":
+            self.pieces.append(_Piece(" ", style))
+        elif tag == "table":
             self.flush()
+            self.blocks.extend(_table_blocks(element, style))
+        else:
+            return False
+        return True
 
     def flush(self) -> None:
         shown = [p for p in self.pieces if p.text.strip()]
@@ -300,12 +305,7 @@ def _cell_blocks(cell: etree._Element, style: _Style) -> list[Block]:
 def _content_blocks(element: etree._Element, style: _Style) -> list[Block]:
     """The blocks of what an element holds, read apart from the rest (a table cell, a note)."""
     reader = _Reader()
-    if element.text:
-        reader.pieces.append(_Piece(element.text, style))
-    for child in element:
-        reader.read(child, style)
-        if child.tail:
-            reader.pieces.append(_Piece(child.tail, style))
+    reader.read_content(element, style)
     return reader.finish()
 
 
