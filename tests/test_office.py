@@ -62,7 +62,7 @@ def seed_as(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     if shutil.which("soffice") is None:
         pytest.skip("LibreOffice is not installed")
     seed = corpus_path("seed", "seed.docx").read_bytes()
-    return {target: _convert(seed, target, tmp_path_factory.mktemp(target)) for target in ("rtf", "odt")}
+    return {target: _convert(seed, target, tmp_path_factory.mktemp(target)) for target in ("rtf", "odt", "fodt")}
 
 
 @pytest.mark.parametrize(
@@ -98,7 +98,7 @@ def test_spreadsheets_stay_unsupported_with_the_reason(data: bytes, reason: str)
 
 
 @needs_libreoffice
-@pytest.mark.parametrize("target", ["rtf", "odt"])
+@pytest.mark.parametrize("target", ["rtf", "odt", "fodt"])
 def test_seed_saved_as_rtf_or_odt_gives_the_blocks_of_seed_docx(seed_as: dict[str, bytes], target: str) -> None:
     from_docx = parse_document(corpus_path("seed", "seed.docx").read_bytes())
     doc = parse_document(seed_as[target])
