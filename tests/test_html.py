@@ -13,7 +13,7 @@ import pytest
 from reportflow.parsers import parse_document
 from reportflow.parsers.detect import detect_format
 from reportflow.parsers.vn_legacy import TCVN3, encode
-from reportflow.schemas import NoTextError, ParsedDocument
+from reportflow.schemas import CorruptFileError, NoTextError, ParsedDocument
 from tests.conftest import REPO, corpus_path
 
 # What Word 2007 writes for "Save as Web Page, Filtered" (trimmed): its XML in conditional comments,
@@ -217,3 +217,10 @@ def test_a_cell_spanning_rows_leaves_an_empty_cell_below_as_word_does() -> None:
     assert [b.text for b in parse_document(page.encode()).blocks] == [
         "STT | Kết quả || | Đơn vị | Số liệu || 1 | xã | 12"
     ]
+
+
+def test_mime_web_archive_without_an_html_part_is_corrupt() -> None:
+    message = MIMEMultipart("related")
+    message.attach(MIMEText("p { color: red }", "css"))
+    with pytest.raises(CorruptFileError, match="no HTML part"):
+        parse_document(message.as_bytes())
