@@ -176,10 +176,10 @@ class _Reader:
 
     def _read_special(self, element: etree._Element, tag: str, style: _Style) -> bool:
         """Note marks, notes, pictures, line breaks and tables, read here; false for anything else."""
-        href = (element.get("href") or "") if tag == "a" else ""
+        link = _NOTE_LINK.match(element.get("href") or "") if tag == "a" else None
         note = _NOTE_ID.match(element.get("id") or "") if tag == "div" else None
-        if _NOTE_LINK.match(href):
-            self._cite(href)
+        if link is not None:
+            self._cite(link)
         elif note is not None:
             self._read_note(element, _note_key(note.group(1), note.group(2)), style)
         elif tag == "img":
@@ -225,9 +225,9 @@ class _Reader:
                 ordered.extend(self.notes.pop(key, []))
         return ordered + [block for blocks in self.notes.values() for block in blocks]
 
-    def _cite(self, href: str) -> None:
-        link = _NOTE_LINK.match(href)
-        if link is not None and not link.group(2) and (link.group(4) or "").lower() != "anc":
+    def _cite(self, link: re.Match[str]) -> None:
+        """A mark in the text cites its note; the mark in the note, linking back, cites nothing."""
+        if not link.group(2) and (link.group(4) or "").lower() != "anc":
             self.citing.append(_note_key(link.group(1), link.group(3)))
 
     def _read_note(self, element: etree._Element, key: str, style: _Style) -> None:
@@ -240,7 +240,7 @@ class _Reader:
 
 
 def _note_key(kind: str, number: str) -> str:
-    return f"{kind.lower().lstrip('_')}{int(number)}"
+    return f"{kind.lower()}{int(number)}"
 
 
 def _table_blocks(table: etree._Element, style: _Style) -> Iterator[Block]:
