@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import codecs
 import re
+import shutil
 import unicodedata
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +17,7 @@ from reportflow.parsers.detect import detect_format
 from reportflow.parsers.vn_legacy import TCVN3, encode
 from reportflow.schemas import CorruptFileError, NoTextError, ParsedDocument
 from tests.conftest import REPO, corpus_path
+from tests.test_office import _convert
 
 # What Word 2007 writes for "Save as Web Page, Filtered" (trimmed): its XML in conditional comments,
 # `<o:p>`, Mso classes, a bulleted list whose bullets sit in `<![if !supportLists]>`.
@@ -224,3 +227,18 @@ def test_mime_web_archive_without_an_html_part_is_corrupt() -> None:
     message.attach(MIMEText("p { color: red }", "css"))
     with pytest.raises(CorruptFileError, match="no HTML part"):
         parse_document(message.as_bytes())
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+@pytest.mark.parametrize("target", ["html", "xhtml"])
+def test_a_report_saved_as_a_web_page_gives_the_blocks_of_the_word_file(target: str, tmp_path: Path) -> None:
+    """Footnotes placed after the paragraph citing them, cells spanning rows, the administrative layout."""
+    docx = corpus_path("public", "vn-vbai-lamdong", "BAO CAO CCHC NAM 2025.docx").read_bytes()
+    from_docx, from_page = parse_document(docx), parse_document(_convert(docx, target, tmp_path))
+    assert from_page.source_format == "html"
+    assert [(b.kind, b.text) for b in from_page.blocks] == [(b.kind, b.text) for b in from_docx.blocks]
+    assert (from_page.title, from_page.doc_number, from_page.signer) == (
+        from_docx.title,
+        from_docx.doc_number,
+        from_docx.signer,
+    )
