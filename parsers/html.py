@@ -58,6 +58,8 @@ _STYLE_RULE = re.compile(r"([\w-]+)\s*:\s*([^;]+)")
 _FONT_NAME = re.compile(r"""^\s*["']?([^,"']+)""")
 # Word's downlevel-revealed conditionals: a list's bullet or number sits inside `<![if !supportLists]>`.
 _LIST_BULLET = re.compile(r"<!\[if !supportLists\]>.*?<!\[endif\]>", re.DOTALL | re.IGNORECASE)
+# Filtered pages keep the typed bullet or number, then a 7-point span of spaces before the item's text.
+_LIST_MARKER_GAP = re.compile(r"^font:\s*7(\.0)?pt", re.IGNORECASE)
 _CONDITIONAL_MARK = re.compile(r"<!\[(?:if [^\]]*|endif)\]>", re.IGNORECASE)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE)
@@ -150,6 +152,7 @@ class _Reader:
     blocks: list[Block] = field(default_factory=list)
     pieces: list[_Piece] = field(default_factory=list)
     picture_before: bool = False
+    list_marker: bool = False
     cited: dict[int, list[str]] = field(default_factory=dict)  # block index: notes its text cites
     citing: list[str] = field(default_factory=list)
     notes: dict[str, list[Block]] = field(default_factory=dict)
@@ -184,6 +187,8 @@ class _Reader:
             self._read_note(element, _note_key(note.group(1), note.group(2)), style)
         elif tag == "img":
             self.picture_before = self.picture_before or not self._has_text()
+        elif tag == "span" and _LIST_MARKER_GAP.match((element.get("style") or "").strip()):
+            self.pieces, self.list_marker = [], True  # what came before in the block is the marker
         elif tag == "br":
             self.pieces.append(_Piece(" ", style))
         elif tag == "table":
@@ -196,17 +201,18 @@ class _Reader:
     def flush(self) -> None:
         shown = [p for p in self.pieces if p.text.strip()]
         text = normalize_text("".join(decode_font_text(p.text, p.style.font) for p in self.pieces))
-        self.pieces = []
+        marked, self.pieces, self.list_marker = self.list_marker, [], False
         if not text:
             return
         first = shown[0].style
+        kind = "list_item" if marked and first.kind == "body" else first.kind
         if self.citing:
             self.cited[len(self.blocks)] = self.citing
             self.citing = []
         self.blocks.append(
             Block(
                 text,
-                kind=first.kind,
+                kind=kind,
                 align=first.align,
                 bold=all(p.style.bold for p in shown),
                 italic=all(p.style.italic for p in shown),

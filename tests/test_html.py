@@ -242,3 +242,18 @@ def test_a_report_saved_as_a_web_page_gives_the_blocks_of_the_word_file(target: 
         from_docx.doc_number,
         from_docx.signer,
     )
+
+
+def test_filtered_word_page_lists_lose_their_typed_bullets_and_numbers() -> None:
+    gap = "<span style='font:7.0pt \"Times New Roman\"'>&nbsp;&nbsp;&nbsp; </span>"
+    page = (
+        "<html><head><meta name=Generator content='Microsoft Word 15 (filtered)'></head><body>"
+        f"<p class=MsoListParagraphCxSpFirst><span style='font-family:Symbol'>·{gap}</span>Điểm thứ nhất</p>"
+        f"<p class=MsoNormal style='margin-left:.5in;text-indent:-.25in'>2.{gap}Điểm thứ hai</p>"
+        "<p class=MsoNormal>Đoạn văn thường.</p></body></html>"
+    )
+    assert [(b.kind, b.text) for b in parse_document(page.encode()).blocks] == [
+        ("list_item", "Điểm thứ nhất"),
+        ("list_item", "Điểm thứ hai"),
+        ("body", "Đoạn văn thường."),
+    ]
