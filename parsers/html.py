@@ -16,8 +16,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from email.parser import BytesParser
+from functools import lru_cache
 
-import lxml.html
 from lxml import etree
 
 from reportflow.parsers.layout_tables import is_layout_table
@@ -42,6 +42,7 @@ _NAVIGATION_ROLES = frozenset({"navigation", "menu", "menubar", "search"})
 _HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _BOLD_TAGS = frozenset({"b", "strong", "th", *_HEADING_TAGS})
 _ITALIC_TAGS = frozenset({"i", "em", "cite", "var"})
+_STYLED_TAGS = _BOLD_TAGS | _ITALIC_TAGS
 _ALIGNS = {"center": "center", "middle": "center", "right": "right", "left": "left", "justify": "justify"}
 _WORD_CLASS_KINDS = (
     (re.compile(r"^msotitle", re.IGNORECASE), "title"),
@@ -86,15 +87,10 @@ def parse_mhtml(data: bytes) -> ParsedDocument:
 def parse_html_text(markup: str) -> ParsedDocument:
     """Blocks of HTML markup already decoded to text."""
     markup = _CONDITIONAL_MARK.sub("", _LIST_BULLET.sub("", _XML_DECLARATION.sub("", markup)))
-    if not markup.strip():
-        raise NoTextError("The HTML page holds no text.")
-    try:
-        parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
-        root = lxml.html.document_fromstring(markup, parser=parser)
-    except (etree.ParserError, ValueError) as e:
-        raise NoTextError(f"The HTML page holds no text ({e}).") from e
+    root = etree.fromstring(markup, etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True))
     reader = _Reader()
-    reader.read(root, _Style())
+    if root is not None:
+        reader.read(root, _Style())
     blocks = tuple(reader.finish())
     if not blocks:
         raise NoTextError("The HTML page holds no text.")
@@ -158,13 +154,13 @@ class _Reader:
     notes: dict[str, list[Block]] = field(default_factory=dict)
 
     def read(self, element: etree._Element, style: _Style) -> None:
-        tag = _tag(element)
-        if tag in _SKIPPED_TAGS or _hidden(element) or self._read_special(element, tag, style):
+        tag, css = _tag(element), _css(element)
+        if tag in _SKIPPED_TAGS or _hidden(element, css) or self._read_special(element, tag, style):
             return
         is_block = tag in _BLOCK_TAGS
         if is_block:
             self.flush()
-        self.read_content(element, _style_of(element, tag, style, is_block))
+        self.read_content(element, _style_of(element, tag, style, is_block, css))
         if is_block:
             self.flush()
 
@@ -301,11 +297,11 @@ def _rows(table: etree._Element) -> Iterator[etree._Element]:
 
 
 def _cells(tr: etree._Element) -> list[etree._Element]:
-    return [cell for cell in tr if _tag(cell) in ("td", "th") and not _hidden(cell)]
+    return [cell for cell in tr if _tag(cell) in ("td", "th") and not _hidden(cell, _css(cell))]
 
 
 def _cell_blocks(cell: etree._Element, style: _Style) -> list[Block]:
-    return _content_blocks(cell, _style_of(cell, _tag(cell), style, True))
+    return _content_blocks(cell, _style_of(cell, _tag(cell), style, True, _css(cell)))
 
 
 def _content_blocks(element: etree._Element, style: _Style) -> list[Block]:
@@ -320,36 +316,64 @@ def _tag(element: etree._Element) -> str:
     return tag.lower().rpartition("}")[2] if isinstance(tag, str) else ""
 
 
-def _hidden(element: etree._Element) -> bool:
-    if element.get("hidden") is not None or element.get("role") in _NAVIGATION_ROLES:
-        return True
-    declarations = _declarations(element)
-    return (
-        declarations.get("display", "").lower() == "none"
-        or declarations.get("mso-hide", "").lower() == "all"
-        or declarations.get("mso-list", "").lower() == "ignore"
+@dataclass(frozen=True, slots=True)
+class _Css:
+    """What reportflow reads of a `style` attribute, lower case where case carries no meaning."""
+
+    hides: bool = False  # display:none, mso-hide:all, or a list marker's mso-list:Ignore
+    list_item: bool = False  # mso-list naming a list
+    weight: str = ""
+    font_style: str = ""
+    align: str = ""
+    font: str | None = None
+
+    def __bool__(self) -> bool:
+        return self != _NO_CSS
+
+
+_NO_CSS = _Css()
+
+
+def _css(element: etree._Element) -> _Css:
+    style = element.get("style")
+    return _parse_style(style) if style else _NO_CSS
+
+
+@lru_cache(maxsize=4096)
+def _parse_style(style: str) -> _Css:
+    """Word repeats the same few styles thousands of times in a page: each is parsed once."""
+    rules = {name.lower(): value.strip() for name, value in _STYLE_RULE.findall(style)}
+    mso_list = rules.get("mso-list", "none").lower()
+    return _Css(
+        hides=rules.get("display", "").lower() == "none"
+        or rules.get("mso-hide", "").lower() == "all"
+        or mso_list == "ignore",
+        list_item=mso_list not in ("none", "ignore"),
+        weight=rules.get("font-weight", "").lower(),
+        font_style=rules.get("font-style", "").lower(),
+        align=rules.get("text-align", "").lower(),
+        font=_font_name(rules.get("font-family")),
     )
 
 
-def _declarations(element: etree._Element) -> dict[str, str]:
-    style = element.get("style")
-    if not style:
-        return {}
-    return {name.lower(): value.strip() for name, value in _STYLE_RULE.findall(style)}
+def _hidden(element: etree._Element, css: _Css) -> bool:
+    return css.hides or element.get("hidden") is not None or element.get("role") in _NAVIGATION_ROLES
 
 
-def _style_of(element: etree._Element, tag: str, inherited: _Style, is_block: bool) -> _Style:
-    declarations = _declarations(element)
+def _style_of(element: etree._Element, tag: str, inherited: _Style, is_block: bool, css: _Css) -> _Style:
+    face = element.get("face")
+    if not (is_block or css or face or tag in _STYLED_TAGS):
+        return inherited  # most inline elements (`span`, `a`, `o:p`) change nothing
     kind, align = inherited.kind, inherited.align
     if is_block:
-        kind = _block_kind(element, tag, declarations, inherited.kind)
-        align = _align(element, tag, declarations, inherited.align)
+        kind = _block_kind(element, tag, css, inherited.kind)
+        align = _align(element, tag, css, inherited.align)
     return _Style(
         kind=kind,
         align=align,
-        bold=_bold(tag, declarations.get("font-weight", "").lower(), inherited.bold),
-        italic=_italic(tag, declarations.get("font-style", "").lower(), inherited.italic),
-        font=_font(element, declarations) or inherited.font,
+        bold=_bold(tag, css.weight, inherited.bold),
+        italic=_italic(tag, css.font_style, inherited.italic),
+        font=_font_name(face) or css.font or inherited.font,
     )
 
 
@@ -367,7 +391,7 @@ def _italic(tag: str, font_style: str, inherited: bool) -> bool:
     return False if font_style == "normal" else inherited
 
 
-def _block_kind(element: etree._Element, tag: str, declarations: dict[str, str], inherited: str) -> str:
+def _block_kind(element: etree._Element, tag: str, css: _Css, inherited: str) -> str:
     if tag in _HEADING_TAGS:
         return "heading"
     if tag in ("li", "dt"):
@@ -377,19 +401,16 @@ def _block_kind(element: etree._Element, tag: str, declarations: dict[str, str],
     for pattern, kind in _WORD_CLASS_KINDS:
         if any(pattern.match(name) for name in (element.get("class") or "").split()):
             return kind
-    if declarations.get("mso-list", "none").lower() not in ("none", "ignore"):
+    if css.list_item:
         return "list_item"
     return inherited if inherited in ("list_item", "caption") else "body"
 
 
-def _align(element: etree._Element, tag: str, declarations: dict[str, str], inherited: str | None) -> str | None:
-    value = "center" if tag == "center" else declarations.get("text-align") or element.get("align") or ""
-    return _ALIGNS.get(value.lower(), inherited)
+def _align(element: etree._Element, tag: str, css: _Css, inherited: str | None) -> str | None:
+    value = "center" if tag == "center" else css.align or (element.get("align") or "").lower()
+    return _ALIGNS.get(value, inherited)
 
 
-def _font(element: etree._Element, declarations: dict[str, str]) -> str | None:
-    family = element.get("face") or declarations.get("font-family")
-    if not family:
-        return None
-    match = _FONT_NAME.match(family)
+def _font_name(family: str | None) -> str | None:
+    match = _FONT_NAME.match(family) if family else None
     return match.group(1).strip() if match else None
