@@ -33,7 +33,7 @@ from reportflow.flows.steps.parse import Failed, Parsed
 from reportflow.flows.steps.sources import SourceFile, discover, select_new
 from reportflow.flows.steps.store import DatasetStore
 from reportflow.parsers import ParseSettings
-from reportflow.parsers.ocr import DEFAULT_LANGUAGES, OcrSettings
+from reportflow.parsers.ocr.tesseract import DEFAULT_LANGUAGES, OcrSettings
 from reportflow.schemas import RunRecord
 
 # Batches parsed ahead of the one being written; the parsing itself runs in worker processes.

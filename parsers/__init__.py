@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from reportflow.parsers.detect import detect_format
-from reportflow.parsers.image import parse_image
-from reportflow.parsers.legacy_doc import DocSettings, parse_doc
-from reportflow.parsers.ocr import OcrSettings
-from reportflow.parsers.pdf import parse_pdf
-from reportflow.parsers.plaintext import parse_text
-from reportflow.parsers.structure import apply_structure
-from reportflow.parsers.word import parse_docx
+from reportflow.parsers.formats.image import parse_image
+from reportflow.parsers.formats.legacy_doc import DocSettings, parse_doc
+from reportflow.parsers.formats.pdf import parse_pdf
+from reportflow.parsers.formats.plaintext import parse_text
+from reportflow.parsers.formats.word import parse_docx
+from reportflow.parsers.layout.structure import apply_structure
+from reportflow.parsers.ocr.tesseract import OcrSettings
 from reportflow.schemas import ParsedDocument, UnsupportedFormatError
 
 _NOT_READ = {

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from reportflow.parsers.dates import parse_dateline
+from reportflow.parsers.vietnamese.dates import parse_dateline
 
 
 @pytest.mark.parametrize(

@@ -12,9 +12,9 @@ import pytest
 
 from reportflow.parsers import parse_document
 from reportflow.parsers.detect import detect_format
-from reportflow.parsers.legacy_doc import DocSettings, convert_to_docx, parse_doc
+from reportflow.parsers.formats.legacy_doc import DocSettings, convert_to_docx, parse_doc
 from reportflow.parsers.text import normalize_text
-from reportflow.parsers.vn_legacy import TCVN3, VNI, detect_encoding, has_unicode_vietnamese
+from reportflow.parsers.vietnamese.legacy_fonts import TCVN3, VNI, detect_encoding, has_unicode_vietnamese
 from reportflow.schemas import ConversionFailedError, ConverterMissingError, ParsedDocument, TimedOutError
 from tests.conftest import corpus_path, load_truth
 from tests.test_word_legacy import SOURCE, _legacy_docx

@@ -11,8 +11,8 @@ import pytest
 from PIL import Image, ImageDraw
 
 from reportflow.parsers import parse_document
-from reportflow.parsers.image import parse_image
-from reportflow.parsers.ocr import OcrSettings, skew_angle
+from reportflow.parsers.formats.image import parse_image
+from reportflow.parsers.ocr.tesseract import OcrSettings, skew_angle
 from reportflow.schemas import CorruptFileError, OcrFailedError, ReportflowError, TooLargeError
 from tests.conftest import CORPUS, corpus_path, load_truth
 

@@ -6,7 +6,7 @@ import pytest
 from reportlab.pdfgen.canvas import Canvas
 
 from reportflow.parsers import parse_document
-from reportflow.parsers.pdf import parse_pdf
+from reportflow.parsers.formats.pdf import parse_pdf
 from reportflow.schemas import CorruptFileError, ReportflowError
 from tests import pdf_builder as pdf
 from tests.pdf_builder import LEFT

@@ -15,8 +15,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from reportflow.parsers import parse_document
-from reportflow.parsers.structure import apply_structure
-from reportflow.parsers.vn_admin import fold, read_admin_layout
+from reportflow.parsers.layout.structure import apply_structure
+from reportflow.parsers.vietnamese.admin import fold, read_admin_layout
 from reportflow.schemas import Block, ParsedDocument
 from tests.cli_helpers import REPORTFLOW, rows, run_cli
 from tests.conftest import corpus_path

@@ -2,7 +2,7 @@ import unicodedata
 
 import pytest
 
-from reportflow.parsers.vn_legacy import (
+from reportflow.parsers.vietnamese.legacy_fonts import (
     TCVN3,
     VNI,
     decode,

@@ -8,8 +8,8 @@ from docx.shared import Pt
 from lxml import etree
 
 from reportflow.parsers import parse_document
-from reportflow.parsers.word import parse_docx
-from reportflow.parsers.word_xml import footnote_texts, paragraph_content
+from reportflow.parsers.formats.word import parse_docx
+from reportflow.parsers.formats.word_xml import footnote_texts, paragraph_content
 from reportflow.schemas import ParsedDocument, ReportflowError, TooLargeError
 from tests import docx_builder as build
 
@@ -138,7 +138,7 @@ def test_bold_and_italic_come_from_styles_too() -> None:
 
 
 def test_zip_bomb_docx_is_too_large_before_anything_is_inflated(monkeypatch: pytest.MonkeyPatch) -> None:
-    from reportflow.parsers import word
+    from reportflow.parsers.formats import word
 
     d = build.new_document()
     d.add_paragraph("Nội dung")

@@ -7,9 +7,9 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 
 from reportflow.parsers import parse_document
+from reportflow.parsers.formats.word import parse_docx
 from reportflow.parsers.text import normalize_text
-from reportflow.parsers.vn_legacy import TCVN3, VNI, encode
-from reportflow.parsers.word import parse_docx
+from reportflow.parsers.vietnamese.legacy_fonts import TCVN3, VNI, encode
 from tests import docx_builder as build
 from tests.test_vn_legacy import LOWER, TCVN3_OWN_UPPER, UPPER
 

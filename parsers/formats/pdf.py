@@ -17,9 +17,9 @@ from pdfplumber.pdf import PDF
 from pdfplumber.utils.exceptions import PdfminerException
 from PIL import Image
 
-from reportflow.parsers.ocr import RENDER_DPI, OcrSettings, has_seal, ocr_page
-from reportflow.parsers.pdf_flow import page_blocks
-from reportflow.parsers.pdf_page import PageLayout, read_page
+from reportflow.parsers.formats.pdf_page import PageLayout, read_page
+from reportflow.parsers.layout.paragraphs import page_blocks
+from reportflow.parsers.ocr.tesseract import RENDER_DPI, OcrSettings, has_seal, ocr_page
 from reportflow.schemas import CorruptFileError, EncryptedError, NoTextError, ParsedDocument, TooLargeError
 
 log = logging.getLogger(__name__)

@@ -12,8 +12,8 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from reportflow.parsers.pdf_page import Line, PageLayout
-from reportflow.parsers.word_xml import table_text
+from reportflow.parsers.formats.pdf_page import Line, PageLayout
+from reportflow.parsers.formats.word_xml import table_text
 from reportflow.schemas import Block
 
 MARGIN_ZONE = 0.16

@@ -19,16 +19,16 @@ from docx.oxml.text.paragraph import CT_P
 from docx.text.paragraph import Paragraph
 from lxml import etree
 
-from reportflow.parsers.ooxml_strict import STRICT_NAMESPACE, to_transitional
-from reportflow.parsers.text import normalize_text
-from reportflow.parsers.word_legacy import decode_legacy_text
-from reportflow.parsers.word_xml import (
+from reportflow.parsers.formats.ooxml_strict import STRICT_NAMESPACE, to_transitional
+from reportflow.parsers.formats.word_legacy import decode_legacy_text
+from reportflow.parsers.formats.word_xml import (
     footnote_texts,
     iter_block_elements,
     paragraph_content,
     table_rows,
     table_text,
 )
+from reportflow.parsers.text import normalize_text
 from reportflow.schemas import (
     Block,
     CorruptFileError,

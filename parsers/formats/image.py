@@ -8,9 +8,9 @@ from collections.abc import Iterator
 
 from PIL import Image, ImageSequence, UnidentifiedImageError
 
-from reportflow.parsers.ocr import OcrSettings, ocr_page
-from reportflow.parsers.pdf_flow import page_blocks
-from reportflow.parsers.pdf_page import PageLayout
+from reportflow.parsers.formats.pdf_page import PageLayout
+from reportflow.parsers.layout.paragraphs import page_blocks
+from reportflow.parsers.ocr.tesseract import OcrSettings, ocr_page
 from reportflow.schemas import CorruptFileError, NoTextError, ParsedDocument, TooLargeError
 
 MAX_PIXELS = 120_000_000

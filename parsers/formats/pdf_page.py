@@ -17,7 +17,7 @@ from typing import Any
 from pdfplumber.utils.geometry import obj_to_edges
 
 from reportflow.parsers.text import normalize_text
-from reportflow.parsers.vn_legacy import decode_font_text
+from reportflow.parsers.vietnamese.legacy_fonts import decode_font_text
 
 SEGMENT_GAP_EM = 1.5
 GUTTER_EM = 1.0

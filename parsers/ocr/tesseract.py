@@ -21,7 +21,7 @@ import numpy as np
 import tesserocr
 from PIL import Image
 
-from reportflow.parsers.pdf_page import SEGMENT_GAP_EM, Line, PageLayout, xy_order
+from reportflow.parsers.formats.pdf_page import SEGMENT_GAP_EM, Line, PageLayout, xy_order
 from reportflow.parsers.text import normalize_text
 from reportflow.schemas import OcrFailedError
 
