@@ -67,6 +67,13 @@ class Block:
     italic: bool = False
     after_picture: bool = False
     ocr_confidence: float | None = None
+    rows: tuple[tuple[str, ...], ...] = ()  # a table's cells, row by row; `text` is their joined form
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"Block kind {self.kind!r} is none of the contract's kinds ({', '.join(KINDS)}).")
+        if self.rows and self.kind != "table":
+            raise ValueError(f"A {self.kind!r} block has table rows; only a 'table' block has them.")
 
 
 @dataclass(frozen=True, slots=True)

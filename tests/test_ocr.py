@@ -12,7 +12,9 @@ from PIL import Image, ImageDraw
 
 from reportflow.parsers import parse_document
 from reportflow.parsers.formats.image import parse_image
-from reportflow.parsers.ocr.tesseract import OcrSettings, skew_angle
+from reportflow.parsers.ocr.preprocess import skew_angle
+from reportflow.parsers.ocr.routing import is_scan
+from reportflow.parsers.ocr.tesseract import OcrSettings
 from reportflow.schemas import CorruptFileError, OcrFailedError, ReportflowError, TooLargeError
 from tests.conftest import CORPUS, corpus_path, load_truth
 
@@ -122,3 +124,20 @@ def test_blank_or_sparse_page_gets_no_skew_angle() -> None:
     sparse = Image.new("L", (1200, 1600), 255)
     ImageDraw.Draw(sparse).text((100, 100), "Signed", fill=0, font_size=20)
     assert skew_angle(sparse) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("images", "text_chars", "scan"),
+    [
+        ([(0.0, 0.0, 600.0, 800.0)], 5000, True),  # a text layer over a full-page scan is an earlier OCR's
+        ([(-20.0, -20.0, 620.0, 820.0)], 0, True),  # bleeding past the page
+        ([(0.0, 0.0, 600.0, 300.0)], 10, True),  # a large picture and next to no text
+        ([(0.0, 0.0, 600.0, 300.0)], 200, False),  # a large picture in a text page
+        ([], 0, False),  # a blank page
+        ([(0.0, 0.0, 100.0, 100.0)], 0, False),  # a logo alone
+    ],
+)
+def test_a_page_goes_to_ocr_when_it_is_a_scan(
+    images: list[tuple[float, float, float, float]], text_chars: int, scan: bool
+) -> None:
+    assert is_scan(600.0, 800.0, images, text_chars) is scan

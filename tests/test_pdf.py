@@ -74,11 +74,14 @@ def test_ruled_table_is_one_block_and_its_words_are_not_body_text() -> None:
         pdf.grid(c, LEFT, 110, [["Province", "Cases"], ["Lam Dong", "124"], ["Dak Nong", "98"]])
         pdf.text(c, LEFT, 200, "All figures are provisional.")
 
-    assert _texts(pdf.build(page)) == [
+    data = pdf.build(page)
+    assert _texts(data) == [
         ("body", "Results by province:", 1),
         ("table", "Province | Cases || Lam Dong | 124 || Dak Nong | 98", 1),
         ("body", "All figures are provisional.", 1),
     ]
+    table = parse_pdf(data).blocks[1]
+    assert table.rows == (("Province", "Cases"), ("Lam Dong", "124"), ("Dak Nong", "98"))
 
 
 def test_footnote_marker_is_not_glued_and_note_follows_its_paragraph() -> None:

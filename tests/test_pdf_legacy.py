@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from reportflow.parsers.formats.pdf_page import build_lines
+from reportflow.parsers.layout.lines import build_lines
 from reportflow.parsers.vietnamese.legacy_fonts import TCVN3, VNI, encode
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import importlib.util
 import json
 import shutil
@@ -16,8 +15,11 @@ import pytest
 
 from reportflow.parsers import parse_document
 from reportflow.parsers.layout.structure import apply_structure
-from reportflow.parsers.vietnamese.admin import fold, read_admin_layout
+from reportflow.parsers.text import table_block
+from reportflow.parsers.vietnamese.admin import read_admin_layout
+from reportflow.parsers.vietnamese.patterns import fold
 from reportflow.schemas import Block, ParsedDocument
+from tests import docx_builder as build
 from tests.cli_helpers import REPORTFLOW, rows, run_cli
 from tests.conftest import corpus_path
 
@@ -54,15 +56,18 @@ def _kinds(doc: ParsedDocument) -> list[tuple[str, str]]:
     return [(b.kind, b.text) for b in doc.blocks]
 
 
-WORD_HEADER = Block(
-    "ỦY BAN NHÂN DÂN TỈNH LÂM ĐỒNG | CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM Độc lập - Tự do - Hạnh phúc "
-    "|| Số: 329/BC-UBND | Lâm Đồng, ngày 05 tháng 12 năm 2025",
-    kind="table",
+def _table(*rows: tuple[str, ...]) -> Block:
+    block = table_block(rows)
+    assert block is not None
+    return block
+
+
+WORD_HEADER = _table(
+    ("ỦY BAN NHÂN DÂN TỈNH LÂM ĐỒNG", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM Độc lập - Tự do - Hạnh phúc"),
+    ("Số: 329/BC-UBND", "Lâm Đồng, ngày 05 tháng 12 năm 2025"),
 )
 BODY = "Thực hiện Công văn số 4625/BNV-CCHC ngày 02/7/2025 của Bộ Nội vụ, " + "Ủy ban nhân dân tỉnh báo cáo. " * 8
-WORD_FOOTER = Block(
-    "Nơi nhận: - Bộ Nội vụ; - Lưu: VT, NC. | KT. CHỦ TỊCH PHÓ CHỦ TỊCH Nguyễn Ngọc Phúc |", kind="table"
-)
+WORD_FOOTER = _table(("Nơi nhận: - Bộ Nội vụ; - Lưu: VT, NC.", "KT. CHỦ TỊCH PHÓ CHỦ TỊCH Nguyễn Ngọc Phúc", ""))
 
 
 def test_word_header_table_comes_apart_column_by_column() -> None:
@@ -94,6 +99,28 @@ def test_word_header_table_comes_apart_column_by_column() -> None:
     )
     assert doc.published_date == date(2025, 12, 5)
     assert doc.title == "BÁO CÁO Công tác cải cách hành chính năm 2025 và phương hướng, nhiệm vụ năm 2026"
+
+
+def test_a_foot_table_nested_in_a_cell_still_gives_recipients_and_signer() -> None:
+    """Word often sets the foot (recipients | signer) as a table inside the one cell of another: its cells
+    go on in the outer row, and are read as cells, not cut out of the table's text."""
+    d = build.new_document()
+    head = d.add_table(rows=2, cols=2)
+    for r, row in enumerate(WORD_HEADER.rows):
+        for c, text in enumerate(row):
+            head.cell(r, c).text = text
+    d.add_paragraph("BÁO CÁO")
+    d.add_paragraph(BODY)
+    inner = d.add_table(rows=1, cols=2).cell(0, 0).add_table(rows=1, cols=2)
+    inner.cell(0, 0).text = "Nơi nhận:\n- Bộ Nội vụ;\n- Lưu: VT, NC."
+    inner.cell(0, 1).text = "KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH\nNguyễn Ngọc Phúc"
+    doc = parse_document(build.save(d))
+    assert _kinds(doc)[-3:] == [
+        ("recipients", "Nơi nhận: - Bộ Nội vụ; - Lưu: VT, NC."),
+        ("signer_title", "KT. CHỦ TỊCH PHÓ CHỦ TỊCH"),
+        ("signature", "Nguyễn Ngọc Phúc"),
+    ]
+    assert doc.signer == "Nguyễn Ngọc Phúc"
     assert doc.author == "Nguyễn Ngọc Phúc"
 
 
@@ -148,17 +175,16 @@ def test_ocr_rows_merged_across_columns() -> None:
     ],
 )
 def test_a_blank_or_unread_day_gives_no_date(line: str) -> None:
-    doc = _doc(WORD_HEADER.text.split(" || ")[0], f"Số: 12/BC-UBND {line}", "BÁO CÁO", BODY)
+    doc = _doc(" | ".join(WORD_HEADER.rows[0]), f"Số: 12/BC-UBND {line}", "BÁO CÁO", BODY)
     assert doc.published_date is None
     assert ("place_date", " ".join(line.split())) in _kinds(doc)
 
 
 def test_a_letter_has_its_subject_under_the_number() -> None:
     doc = _doc(
-        Block(
-            "ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI | CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM Độc lập - Tự do - Hạnh phúc || "
-            "Số: 575/UBND-KTTH V/v tham gia ý kiến các dự thảo Nghị định | Quảng Ngãi, ngày 04 tháng 02 năm 2025",
-            kind="table",
+        _table(
+            ("ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM Độc lập - Tự do - Hạnh phúc"),
+            ("Số: 575/UBND-KTTH V/v tham gia ý kiến các dự thảo Nghị định", "Quảng Ngãi, ngày 04 tháng 02 năm 2025"),
         ),
         "Kính gửi: Sở Tài chính",
         BODY,
@@ -197,8 +223,8 @@ def test_recipients_and_signer_in_text_lines_and_an_annex_after_them() -> None:
 def test_a_draft_mark_stays_out_of_the_issuer(mark: str) -> None:
     """Drafts carry `DỰ THẢO` in a text box, which Word anchors above the header table or inside its cell."""
     above = _doc(mark, WORD_HEADER, "BÁO CÁO", BODY)
-    cells = WORD_HEADER.text.split(" | ", 1)
-    inside = _doc(dataclasses.replace(WORD_HEADER, text=f"{cells[0]} {mark} | {cells[1]}"), "BÁO CÁO", BODY)
+    (issuer, motto), number_row = WORD_HEADER.rows
+    inside = _doc(_table((f"{issuer} {mark}", motto), number_row), "BÁO CÁO", BODY)
     for doc in (above, inside):
         assert doc.issuer == "ỦY BAN NHÂN DÂN TỈNH LÂM ĐỒNG"
         assert ("body", mark) in _kinds(doc)
@@ -222,9 +248,9 @@ def test_a_news_report_is_no_administrative_document() -> None:
     assert (doc.issuer, doc.doc_number, doc.doc_type, doc.signer) == (None, None, None, None)
 
 
-PARTY_HEADER = Block(
-    "ĐẢNG BỘ TỈNH LÂM ĐỒNG TỈNH ỦY * | ĐẢNG CỘNG SẢN VIỆT NAM || Số 15-NQ/TU | Lâm Đồng, ngày 12 tháng 3 năm 2025",
-    kind="table",
+PARTY_HEADER = _table(
+    ("ĐẢNG BỘ TỈNH LÂM ĐỒNG TỈNH ỦY *", "ĐẢNG CỘNG SẢN VIỆT NAM"),
+    ("Số 15-NQ/TU", "Lâm Đồng, ngày 12 tháng 3 năm 2025"),
 )
 
 
@@ -290,10 +316,9 @@ def test_a_headline_naming_the_party_is_no_party_document(below: str) -> None:
 
 
 def test_the_party_s_name_in_a_state_document_s_issuer_stays_there() -> None:
-    header = Block(
-        "BÁO ĐIỆN TỬ ĐẢNG CỘNG SẢN VIỆT NAM | CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM Độc lập - Tự do - Hạnh phúc "
-        "|| Số: 12/TB-BĐT | Hà Nội, ngày 05 tháng 12 năm 2025",
-        kind="table",
+    header = _table(
+        ("BÁO ĐIỆN TỬ ĐẢNG CỘNG SẢN VIỆT NAM", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM Độc lập - Tự do - Hạnh phúc"),
+        ("Số: 12/TB-BĐT", "Hà Nội, ngày 05 tháng 12 năm 2025"),
     )
     doc = _doc(header, "THÔNG BÁO", BODY)
     assert doc.issuer == "BÁO ĐIỆN TỬ ĐẢNG CỘNG SẢN VIỆT NAM"
@@ -416,7 +441,7 @@ def _doc_id(dest: Path, name: str) -> str:
     ],
 )
 def test_without_a_type_line_the_symbol_names_the_type(number_line: str, doc_type: str) -> None:
-    doc = _doc(WORD_HEADER.text.split(" || ")[0], number_line, "Kính gửi: Sở Tài chính", BODY)
+    doc = _doc(" | ".join(WORD_HEADER.rows[0]), number_line, "Kính gửi: Sở Tài chính", BODY)
     assert doc.doc_type == doc_type
     assert doc.doc_number == number_line.removeprefix("Số").lstrip(": ")
 

@@ -45,6 +45,33 @@ def test_styles_lists_tables_in_document_order() -> None:
         ("body", LONG.strip()),
     ]
     assert doc.title == "Báo cáo tổng kết"
+    # the nested table's cells go on in the row of the cell that holds it
+    table = next(b for b in doc.blocks if b.kind == "table")
+    assert table.rows == (("gộp", "r0c2"), ("r1c0", "r1c1", "r1c2", "lồng"), ("r2c0", "r2c1", "r2c2"))
+
+
+def test_a_cell_holding_the_separator_is_one_cell() -> None:
+    d = build.new_document()
+    table = d.add_table(rows=1, cols=2)
+    table.cell(0, 0).text = "Phòng A | Phòng B"
+    table.cell(0, 1).text = "12"
+    (block,) = parse_docx(build.save(d)).blocks
+    assert (block.kind, block.text, block.rows) == ("table", "Phòng A | Phòng B | 12", (("Phòng A | Phòng B", "12"),))
+
+
+def test_a_table_nested_with_rows_breaks_its_outer_row() -> None:
+    d = build.new_document()
+    outer = d.add_table(rows=1, cols=2)
+    outer.cell(0, 0).text = "trước"
+    inner = outer.cell(0, 0).add_table(rows=2, cols=2)
+    for r, row in enumerate(inner.rows):
+        for c, cell in enumerate(row.cells):
+            cell.text = f"n{r}{c}"
+    outer.cell(0, 0).add_paragraph("sau")
+    outer.cell(0, 1).text = "phải"
+    (block,) = parse_docx(build.save(d)).blocks
+    assert block.rows == (("trước n00", "n01"), ("n10", "n11 sau", "phải"))
+    assert block.text == "trước n00 | n01 || n10 | n11 sau | phải"
 
 
 def test_headers_footers_deletions_are_not_body_text_and_a_text_box_follows_its_paragraph() -> None:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from PIL import Image, ImageSequence, UnidentifiedImageError
 
-from reportflow.parsers.formats.pdf_page import PageLayout
+from reportflow.parsers.layout.lines import PageLayout
 from reportflow.parsers.layout.paragraphs import page_blocks
 from reportflow.parsers.ocr.tesseract import OcrSettings, ocr_page
 from reportflow.schemas import CorruptFileError, NoTextError, ParsedDocument, TooLargeError

@@ -7,6 +7,7 @@ import logging
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 
 import pdfplumber
 import pypdfium2 as pdfium
@@ -17,9 +18,12 @@ from pdfplumber.pdf import PDF
 from pdfplumber.utils.exceptions import PdfminerException
 from PIL import Image
 
-from reportflow.parsers.formats.pdf_page import PageLayout, read_page
+from reportflow.parsers.formats.pdf_text_layer import text_layer
+from reportflow.parsers.layout.lines import PageLayout
 from reportflow.parsers.layout.paragraphs import page_blocks
-from reportflow.parsers.ocr.tesseract import RENDER_DPI, OcrSettings, has_seal, ocr_page
+from reportflow.parsers.ocr.preprocess import has_seal
+from reportflow.parsers.ocr.routing import read_page
+from reportflow.parsers.ocr.tesseract import RENDER_DPI, OcrSettings
 from reportflow.schemas import CorruptFileError, EncryptedError, NoTextError, ParsedDocument, TooLargeError
 
 log = logging.getLogger(__name__)
@@ -119,20 +123,17 @@ def _read_pages(data: bytes, settings: OcrSettings) -> Iterator[PageLayout]:
             count = _page_count(pdf)
             rendered = PageRenderer(data)
             for index in range(start, min(start + PAGES_PER_OPEN, count)):
-                _check_size(pdf.pages[index], index + 1)
-                layout = _read_one(pdf.pages[index], index + 1)
-                if layout.needs_ocr:
-                    layout = _ocr(rendered, index, settings)
-                yield layout
+                yield _read_one(pdf.pages[index], index + 1, rendered, settings)
             rendered.close()
         start += PAGES_PER_OPEN
 
 
-def _ocr(renderer: PageRenderer, index: int, settings: OcrSettings) -> PageLayout:
-    image, dpi = renderer.render(index)
-    layout = ocr_page(image, dpi, index + 1, settings)
-    layout.needs_ocr = True
-    return layout
+def _read_one(page: Page, number: int, renderer: PageRenderer, settings: OcrSettings) -> PageLayout:
+    _check_size(page, number)
+    try:
+        return read_page(text_layer(page, number), partial(renderer.render, number - 1), settings)
+    finally:
+        page.close()
 
 
 class PageRenderer:
@@ -186,25 +187,9 @@ def _open(data: bytes) -> PDF:
         raise CorruptFileError(f"Not a readable PDF: {type(e).__name__}: {e}.") from e
 
 
-def _out_of_memory(error: Exception) -> bool:
-    """pdfplumber wraps whatever pdfminer raised, a MemoryError from the worker's memory cap included."""
-    return isinstance(error, MemoryError) or any(isinstance(arg, MemoryError) for arg in error.args)
-
-
 def _page_count(pdf: PDF) -> int:
     """pdfminer reads the page tree lazily: a broken one fails here, with any of its many exception types."""
     try:
         return len(pdf.pages)
     except Exception as e:
         raise CorruptFileError(f"The PDF's page tree could not be read: {type(e).__name__}: {e}.") from e
-
-
-def _read_one(page: Page, number: int) -> PageLayout:
-    try:
-        return read_page(page, number)
-    except Exception as e:
-        if _out_of_memory(e):
-            raise MemoryError(f"Page {number} of the PDF needs more memory than allowed.") from e
-        raise CorruptFileError(f"Page {number} of the PDF could not be read: {type(e).__name__}: {e}.") from e
-    finally:
-        page.close()

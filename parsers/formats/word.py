@@ -26,9 +26,8 @@ from reportflow.parsers.formats.word_xml import (
     iter_block_elements,
     paragraph_content,
     table_rows,
-    table_text,
 )
-from reportflow.parsers.text import normalize_text
+from reportflow.parsers.text import normalize_text, table_block
 from reportflow.schemas import (
     Block,
     CorruptFileError,
@@ -129,9 +128,9 @@ def _blocks_in(
     """The blocks of the body or of one text box, the boxes anchored in its paragraphs after each."""
     for element in iter_block_elements(container):
         if element.tag != _W_P:
-            text = table_text(table_rows(element))
-            if text:
-                yield Block(normalize_text(text), kind="table")
+            table = table_block(table_rows(element))
+            if table is not None:
+                yield table
                 after_picture = False
             continue
         content = paragraph_content(element)
