@@ -20,11 +20,11 @@ from PIL import Image
 
 from reportflow.parsers.formats.pdf_text_layer import text_layer
 from reportflow.parsers.layout.lines import PageLayout
-from reportflow.parsers.layout.paragraphs import page_blocks
+from reportflow.parsers.layout.paragraphs import paged_document
 from reportflow.parsers.ocr.preprocess import has_seal
 from reportflow.parsers.ocr.routing import read_page
 from reportflow.parsers.ocr.tesseract import RENDER_DPI, OcrSettings
-from reportflow.schemas import CorruptFileError, EncryptedError, NoTextError, ParsedDocument, TooLargeError
+from reportflow.schemas import CorruptFileError, EncryptedError, ParsedDocument, TooLargeError
 
 log = logging.getLogger(__name__)
 
@@ -37,20 +37,8 @@ SEAL_PREVIEW_DPI = 40
 
 def parse_pdf(data: bytes, settings: OcrSettings | None = None) -> ParsedDocument:
     """Blocks of a PDF: its text layer where one is usable, OCR of the rendered page where not."""
-    settings = settings or OcrSettings()
-    pages = list(_read_pages(data, settings))
-    ocr_pages = tuple(page.number for page in pages if page.needs_ocr)
-    blocks = tuple(page_blocks(pages))
-    if not blocks:
-        raise NoTextError("The PDF holds no text, and OCR found none.")
-    return ParsedDocument(
-        source_format="pdf",
-        extraction=_extraction(pages),
-        blocks=blocks,
-        page_count=len(pages),
-        has_style_cues=not ocr_pages,
-        ocr_pages=ocr_pages,
-    )
+    pages = list(_read_pages(data, settings or OcrSettings()))
+    return paged_document(pages, "pdf", "The PDF holds no text, and OCR found none.")
 
 
 def with_widget_text(data: bytes) -> bytes:
@@ -103,15 +91,6 @@ def _check_size(page: Page, number: int) -> None:
     if max(page.width, page.height) > MAX_PAGE_POINTS:
         size = f"{page.width:,.0f} x {page.height:,.0f}"
         raise TooLargeError(f"Page {number} measures {size} points, over the {MAX_PAGE_POINTS:,} limit.")
-
-
-def _extraction(pages: list[PageLayout]) -> str:
-    """`text_layer`, `ocr`, or `mixed` when some pages were read from their text layer and some by OCR."""
-    ocr = any(page.needs_ocr for page in pages)
-    text_layer = any(page.lines and not page.needs_ocr for page in pages)
-    if ocr and text_layer:
-        return "mixed"
-    return "ocr" if ocr else "text_layer"
 
 
 def _read_pages(data: bytes, settings: OcrSettings) -> Iterator[PageLayout]:

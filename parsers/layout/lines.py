@@ -60,7 +60,7 @@ class PageLayout:
     height: float
     lines: list[Line]
     images: list[tuple[float, float, float, float]]
-    needs_ocr: bool = False
+    read_by_ocr: bool = False
 
 
 def build_lines(words: Sequence[dict[str, Any]]) -> list[Line]:

@@ -14,7 +14,7 @@ from reportflow.parsers.layout.footnotes import Note, merge_continued, release_n
 from reportflow.parsers.layout.headers import SMALL_PRINT_RATIO, without_running_lines
 from reportflow.parsers.layout.lines import LOWER_START, Line, PageLayout, join_lines, mean_confidence
 from reportflow.parsers.text import table_block
-from reportflow.schemas import Block
+from reportflow.schemas import Block, NoTextError, ParsedDocument
 
 HEADING_SIZE_RATIO = 1.15
 SMALL_PRINT_MIN_CHARS = 4  # letters of a word set vertically are no lines of small print
@@ -45,6 +45,32 @@ def page_blocks(pages: Sequence[PageLayout]) -> Iterator[Block]:
         flow.extend((page.number, line) for line in body)
         notes.extend((page.number, marker, note) for marker, note in page_notes)
     yield from _assemble(flow, merge_continued(notes), pages, _body_size(flow))
+
+
+def paged_document(pages: Sequence[PageLayout], source_format: str, no_text: str) -> ParsedDocument:
+    """A paged document (PDF, scan) from its pages: its blocks, the pages OCR read, and its `extraction`;
+    NoTextError with this message when no page gives a block."""
+    blocks = tuple(page_blocks(pages))
+    if not blocks:
+        raise NoTextError(no_text)
+    ocr_pages = tuple(page.number for page in pages if page.read_by_ocr)
+    return ParsedDocument(
+        source_format=source_format,
+        extraction=_extraction(pages),
+        blocks=blocks,
+        page_count=len(pages),
+        has_style_cues=not ocr_pages,
+        ocr_pages=ocr_pages,
+    )
+
+
+def _extraction(pages: Sequence[PageLayout]) -> str:
+    """`text_layer`, `ocr`, or `mixed` when some pages were read from their text layer and some by OCR."""
+    ocr = any(page.read_by_ocr for page in pages)
+    text_layer = any(page.lines and not page.read_by_ocr for page in pages)
+    if ocr and text_layer:
+        return "mixed"
+    return "ocr" if ocr else "text_layer"
 
 
 def _body_size(flow: list[tuple[int, Line]]) -> float:

@@ -35,9 +35,7 @@ def read_page(layer: TextLayer, render: Callable[[], tuple[Image.Image, float]],
     if not is_scan(layer.width, layer.height, layer.images, layer.text_chars()):
         return layer.layout()
     image, dpi = render()
-    layout = ocr_page(image, dpi, layer.number, settings)
-    layout.needs_ocr = True
-    return layout
+    return ocr_page(image, dpi, layer.number, settings)
 
 
 def is_scan(width: float, height: float, images: Sequence[_Box], text_chars: int) -> bool:

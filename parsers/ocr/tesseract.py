@@ -100,7 +100,7 @@ def ocr_page(image: Image.Image, dpi: float, number: int, settings: OcrSettings)
         upright_now = sideways and not _mostly_vertical([line for line, _ in retry])
         if upright_now or _mean_confidence([line for line, _ in retry]) > _mean_confidence([line for line, _ in lines]):
             lines, size = retry, (turned.width, turned.height)
-    return PageLayout(number, size[0] * scale, size[1] * scale, xy_order(_uniform_sizes(lines)), [])
+    return PageLayout(number, size[0] * scale, size[1] * scale, xy_order(_uniform_sizes(lines)), [], read_by_ocr=True)
 
 
 _Word = tuple[str, tuple[float, float, float, float], float]
