@@ -1,4 +1,8 @@
-"""Bytes in, a parsed document out: one module per format, chosen by the bytes."""
+"""Bytes in, a parsed document out: the one entry point, with the table of formats.
+
+`formats/` reads each format, `layout/` turns positioned lines into blocks and gives every format the same
+structure step, `ocr/` reads scans, `vietnamese/` knows Vietnamese documents and fonts.
+"""
 
 from __future__ import annotations
 
