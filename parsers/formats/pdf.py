@@ -1,4 +1,5 @@
-"""Text-layer PDFs through pdfplumber, one page at a time."""
+"""PDFs one page at a time: a page from its text layer (pdfplumber), or by OCR of its rendering (pdfium) when it is
+a scan."""
 
 from __future__ import annotations
 

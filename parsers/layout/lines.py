@@ -46,10 +46,6 @@ class Line:
     column: tuple[float, float] = (0.0, 0.0)
     confidence: float | None = None
 
-    @property
-    def center(self) -> float:
-        return (self.x0 + self.x1) / 2
-
 
 @dataclass(slots=True)
 class PageLayout:
