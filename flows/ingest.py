@@ -17,12 +17,18 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from reportflow.flows.defaults import DEFAULT_BATCH_SIZE, DEFAULT_MAX_FILE_MB, DEFAULT_MAX_MEMORY_MB, DEFAULT_TIME_LIMIT
+from reportflow.flows.defaults import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_MAX_FILE_MB,
+    DEFAULT_MAX_MEMORY_MB,
+    DEFAULT_THRESHOLD,
+    DEFAULT_TIME_LIMIT,
+)
 from reportflow.flows.progress import report_progress
 from reportflow.flows.steps.assemble import Tally, assemble_batch
 from reportflow.flows.steps.compact import recover_compaction
-from reportflow.flows.steps.dedup import DEFAULT_THRESHOLD, DedupSettings
-from reportflow.flows.steps.dedup_index import SeenIndex
+from reportflow.flows.steps.dedup import DedupSettings
+from reportflow.flows.steps.dedup_index import SeenIndex, load_index
 from reportflow.flows.steps.destination import LocalDestination
 from reportflow.flows.steps.isolation import (
     WorkerSettings,
@@ -99,7 +105,7 @@ def ingest(
         todo, learned = select_new(files, store.ingested_doc_ids(), store.fingerprints())
         run = replace(run, files_seen=len(files), files_skipped=len(files) - len(todo))
         store.begin_run(run)
-        index, tally = store.load_index(), Tally()
+        index, tally = load_index(store), Tally()
         for seq, results in enumerate(_parsed_batches(todo, batch_size, worker_settings)):
             _write_batch(store, results, index, run, seq, tally, settings)
             report_progress(min((seq + 1) * batch_size, len(todo)), len(todo))
