@@ -45,9 +45,7 @@ def flag_paragraphs(
     settings: DedupSettings,
 ) -> FlaggedDocument:
     """Records of a document's paragraphs from their matches; the index learns the document's content."""
-    records = [
-        _record(doc_id, i, document, keys, match, index, run_id) for i, match in enumerate(matches)
-    ]
+    records = [_record(doc_id, i, document, keys, match, index, run_id) for i, match in enumerate(matches)]
     content = _content_hash(r.text_hash for r in records)
     copy_of = index.contents.setdefault(content, doc_id)
     if copy_of == doc_id:
@@ -58,7 +56,13 @@ def flag_paragraphs(
 
 
 def _record(
-    doc_id: str, i: int, document: ParsedDocument, keys: DocumentKeys, match: Match | None, index: SeenIndex, run_id: str
+    doc_id: str,
+    i: int,
+    document: ParsedDocument,
+    keys: DocumentKeys,
+    match: Match | None,
+    index: SeenIndex,
+    run_id: str,
 ) -> ParagraphRecord:
     block = document.blocks[i]
     duplicate = match is not None and match.is_duplicate

@@ -14,15 +14,11 @@ from urllib.parse import unquote, urlparse
 
 import pyarrow.fs as pafs
 
-from reportflow.schemas import SeenFileRecord
+from reportflow.schemas import SeenFileRecord, SourceError
 
 _CHUNK = 1 << 20
 READ_ATTEMPTS, RETRY_DELAY_SECONDS = 3, 0.5
 TRANSIENT_ERRNOS = {errno.EAGAIN, errno.EINTR, errno.ETIMEDOUT, errno.EBUSY, errno.ESTALE, errno.ECONNRESET}
-
-
-class SourceError(Exception):
-    """SOURCE or DEST cannot be used."""
 
 
 @dataclass(frozen=True, slots=True)

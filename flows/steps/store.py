@@ -24,13 +24,16 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from reportflow.flows.steps.destination import (
-    Destination,
+from reportflow.flows.steps.destination import Destination, open_destination
+from reportflow.schemas import (
     DestinationBusyError,
+    DocumentRecord,
+    ErrorRecord,
+    ParagraphRecord,
+    RunRecord,
+    SeenFileRecord,
     StoreError,
-    open_destination,
 )
-from reportflow.schemas import DocumentRecord, ErrorRecord, ParagraphRecord, RunRecord, SeenFileRecord
 from reportflow.schemas.records import arrow_schema, to_table
 
 log = logging.getLogger(__name__)
