@@ -273,11 +273,9 @@ def _progress_bar(enabled: bool) -> Iterator[None]:
 
 
 def _print_summary(run: RunRecord, dest: str) -> None:
-    print(
-        f"reportflow: {run.files_seen} files seen, {run.files_skipped} already ingested, "
-        f"{run.documents_written} documents and {run.paragraphs_written} paragraphs written "
-        f"({run.duplicates_flagged} paragraphs flagged as duplicates), {run.errors} errors."
-    )
+    from reportflow.flows.ingest import run_summary
+
+    print(f"reportflow: {run_summary(run)}; {run.errors} errors.")
     print(f"Parquet datasets: {dest}/documents  {dest}/paragraphs  {dest}/errors  {dest}/runs")
 
 
