@@ -4,12 +4,17 @@ links and skipped files by reason, in the `runs` row and the summary the command
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from PIL import Image
 from reportlab.pdfgen.canvas import Canvas
 
+from reportflow.flows.steps.store import DatasetStore
+from reportflow.schemas import RunRecord, arrow_schema
 from tests import pdf_builder as pdf
 from tests.cli_helpers import rows, run_cli
 
@@ -68,3 +73,16 @@ def test_runs_row_counts_what_each_stage_did(tmp_path: Path) -> None:
     assert "3 files seen, 1 skipped (0 unchanged, 0 already ingested, 1 the same bytes as another)" in first.stdout
     assert "(1 pages read from a text layer, 1 by OCR)" in first.stdout
     assert "(2 exact and 1 near duplicates flagged, 1 similar_to links)" in first.stdout
+
+
+def test_runs_files_written_before_the_counts_existed_still_read(tmp_path: Path) -> None:
+    new = {"skipped_unchanged", "pages_ocr", "near_duplicates", "similar_to_links"}
+    old_schema = pa.schema([f for f in arrow_schema(RunRecord) if f.name not in new])
+    started = datetime(2026, 11, 1, tzinfo=UTC)
+    old_row = {"run_id": "old", "started_at": started, "finished_at": started, "source": "/in", "status": "completed"}
+    old_row |= {name: 1 for name in old_schema.names if name not in old_row}
+    part = tmp_path / "runs" / "ingest_date=2026-11-01" / "part-old.parquet"
+    part.parent.mkdir(parents=True)
+    pq.write_table(pa.Table.from_pylist([old_row], schema=old_schema), part)
+    read = DatasetStore(tmp_path).read("runs", ["run_id", "files_seen", "pages_ocr"]).to_pylist()
+    assert read == [{"run_id": "old", "files_seen": 1, "pages_ocr": None}]
