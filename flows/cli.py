@@ -23,7 +23,7 @@ from reportflow.flows.defaults import (
 from reportflow.flows.progress import progress_callback
 from reportflow.flows.steps.sources import is_s3, local_path, s3_filesystem
 from reportflow.flows.temporary_api import TemporaryApi, start_temporary_api
-from reportflow.schemas import DestinationBusyError, RunRecord, SourceError, StoreError
+from reportflow.schemas import DestinationBusyError, RunRecord, SettingsError, SourceError, StoreError
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -109,7 +109,7 @@ def _run(args: argparse.Namespace, api: TemporaryApi | None) -> int:
     except DestinationBusyError as e:
         print(f"reportflow: {e}; try again when it has finished", file=sys.stderr)
         return EXIT_BUSY
-    except (SourceError, StoreError) as e:
+    except (SourceError, StoreError, SettingsError) as e:
         print(f"reportflow: {e}", file=sys.stderr)
         return EXIT_USAGE
     except Exception as e:

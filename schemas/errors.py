@@ -112,3 +112,7 @@ class DestinationBusyError(StoreError):
 
 class ServerError(RunError):
     """A Prefect server did not start."""
+
+
+class SettingsError(RunError, ValueError):
+    """A run setting is outside its range."""

@@ -20,7 +20,7 @@ from reportflow.flows.steps.dedup_find import find_matches
 from reportflow.flows.steps.dedup_flags import FlaggedDocument, flag_paragraphs
 from reportflow.flows.steps.dedup_index import SeenIndex
 from reportflow.flows.steps.dedup_keys import dedup_key, digits, document_keys
-from reportflow.schemas import ParsedDocument
+from reportflow.schemas import ParsedDocument, SettingsError
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,11 +44,11 @@ class DedupSettings:
 
     def __post_init__(self) -> None:
         if not 0.5 <= self.threshold < 1.0:
-            raise ValueError(f"near-duplicate threshold must be in [0.5, 1), not {self.threshold}")
+            raise SettingsError(f"near-duplicate threshold must be in [0.5, 1), not {self.threshold}")
         if self.min_length < 1:
-            raise ValueError(f"min_length must be positive, not {self.min_length}")
+            raise SettingsError(f"min_length must be positive, not {self.min_length}")
         if not 0.0 < self.coverage <= 1.0:
-            raise ValueError(f"coverage must be in (0, 1], not {self.coverage}")
+            raise SettingsError(f"coverage must be in (0, 1], not {self.coverage}")
 
 
 def flag_document(
