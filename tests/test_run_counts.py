@@ -13,8 +13,9 @@ import pytest
 from PIL import Image
 from reportlab.pdfgen.canvas import Canvas
 
+from reportflow.flows.steps.dedup import SeenIndex, flag_document
 from reportflow.flows.steps.store import DatasetStore
-from reportflow.schemas import RunRecord, arrow_schema
+from reportflow.schemas import Block, ParsedDocument, RunRecord, arrow_schema
 from tests import pdf_builder as pdf
 from tests.cli_helpers import rows, run_cli
 
@@ -86,3 +87,11 @@ def test_runs_files_written_before_the_counts_existed_still_read(tmp_path: Path)
     pq.write_table(pa.Table.from_pylist([old_row], schema=old_schema), part)
     read = DatasetStore(tmp_path).read("runs", ["run_id", "files_seen", "pages_ocr"]).to_pylist()
     assert read == [{"run_id": "old", "files_seen": 1, "pages_ocr": None}]
+
+
+def test_flagging_counts_exact_and_near_duplicates_and_links() -> None:
+    texts = ("Báo cáo tháng", LONG, LONG, NEAR, NEW_FIGURES, NEAR)
+    flagged = flag_document("d1", ParsedDocument("txt", "native", tuple(Block(t) for t in texts)), SeenIndex(), "r")
+    # The second near copy matches the first occurrence nearly again: near copies never enter the index.
+    assert (flagged.exact_duplicates, flagged.near_duplicates, flagged.similar_to_links) == (1, 2, 1)
+    assert flagged.duplicate_count == sum(p.is_duplicate for p in flagged.paragraphs) == 3

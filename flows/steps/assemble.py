@@ -47,7 +47,7 @@ class Tally:
         self.paragraphs += len(flagged.paragraphs)
         self.exact_duplicates += flagged.exact_duplicates
         self.near_duplicates += flagged.near_duplicates
-        self.similar_to_links += flagged.similar_links
+        self.similar_to_links += flagged.similar_to_links
 
 
 def assemble_batch(

@@ -23,15 +23,15 @@ class FlaggedDocument:
     paragraphs: list[ParagraphRecord]
     content_hash: str
     duplicate_of_doc_id: str | None
-    exact_duplicates: int = 0
-    near_duplicates: int = 0
+    exact_duplicates: int
+    near_duplicates: int
 
     @property
     def duplicate_count(self) -> int:
-        return sum(p.is_duplicate for p in self.paragraphs)
+        return self.exact_duplicates + self.near_duplicates
 
     @property
-    def similar_links(self) -> int:
+    def similar_to_links(self) -> int:
         return sum(p.similar_to is not None for p in self.paragraphs)
 
 
@@ -77,7 +77,7 @@ def _record(
         text_hash=keys.digests[i],
         is_duplicate=duplicate,
         duplicate_of=earlier if duplicate else None,
-        dup_scope=_scope(doc_id, match, index) if duplicate else None,
+        dup_scope=_scope(doc_id, match, index) if match and duplicate else None,
         similarity=match.similarity if match else None,
         ocr_confidence=block.ocr_confidence,
         run_id=run_id,
@@ -85,9 +85,7 @@ def _record(
     )
 
 
-def _scope(doc_id: str, match: Match | None, index: SeenIndex) -> str | None:
-    if match is None:
-        return None
+def _scope(doc_id: str, match: Match, index: SeenIndex) -> str:
     return "document" if index.doc_id(match.seq) == doc_id else "corpus"
 
 
