@@ -189,11 +189,12 @@ def _tallied(run: RunRecord, tally: Tally, status: str, finished_at: datetime | 
 def run_summary(run: RunRecord) -> str:
     """What each stage of a run did, in one sentence without its errors."""
     return (
-        f"{run.files_seen} files seen, {run.files_skipped} skipped ({run.skipped_unchanged} unchanged, "
-        f"{run.skipped_already_ingested} already ingested, {run.skipped_same_bytes} the same bytes as another); "
-        f"{run.documents_written} documents written ({run.pages_text_layer} pages read from a text layer, "
-        f"{run.pages_ocr} by OCR) with {run.paragraphs_written} paragraphs ({run.exact_duplicates} exact and "
-        f"{run.near_duplicates} near duplicates flagged, {run.similar_to_links} similar_to links)"
+        f"{run.files_seen} files seen, {run.files_skipped} already ingested, "
+        f"{run.documents_written} documents and {run.paragraphs_written} paragraphs written; "
+        f"skipped: {run.skipped_unchanged} unchanged, {run.skipped_already_ingested} ingested before, "
+        f"{run.skipped_same_bytes} copies of another file; "
+        f"pages: {run.pages_text_layer} from a text layer, {run.pages_ocr} by OCR; "
+        f"duplicates: {run.exact_duplicates} exact, {run.near_duplicates} near; {run.similar_to_links} similar_to links"
     )
 
 

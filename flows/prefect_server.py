@@ -49,6 +49,10 @@ class ServerProcess:
         )
 
     @property
+    def pid(self) -> int:
+        return self._process.pid
+
+    @property
     def returncode(self) -> int | None:
         """The exit status once the server process has ended, else None."""
         return self._process.poll()
@@ -64,9 +68,13 @@ class ServerProcess:
         return False
 
     def errors(self) -> str:
-        """The end of what the server wrote to stderr (kept only with `keep_errors`, until `forget_errors`)."""
+        """The end of what the server wrote to stderr (kept only with `keep_errors`, until `forget_errors`);
+        read once the server has stopped, since the read lasts until the stream ends."""
         stream = self._process.stderr
-        return stream.read().decode(errors="replace")[-2000:].strip() if stream and not stream.closed else ""
+        if stream is None or stream.closed:
+            return ""
+        with stream:
+            return stream.read().decode(errors="replace")[-2000:].strip()
 
     def forget_errors(self) -> None:
         if self._process.stderr:

@@ -71,9 +71,8 @@ class LocalServer:
                 return
             self._server = server = ServerProcess(self._command, self.port, env, own_session=True, keep_errors=True)
         if not server.wait_healthy(STARTUP_SECONDS, interval=0.5):
-            error = server.errors()
-            server.stop(STOP_GRACE_SECONDS)
-            raise ServerError(f"the local Prefect server did not start on {self.url}: {error}")
+            server.stop(STOP_GRACE_SECONDS)  # first: reading a live server's stderr would wait for its end
+            raise ServerError(f"the local Prefect server did not start on {self.url}: {server.errors()}")
         server.forget_errors()
 
     def _watch(self) -> None:

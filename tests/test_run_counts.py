@@ -71,9 +71,10 @@ def test_runs_row_counts_what_each_stage_did(tmp_path: Path) -> None:
         (3, 1, 0, 0, 1, 2, 1, 1, 2, 1, 1, 3),
         (3, 3, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0),
     ]
-    assert "3 files seen, 1 skipped (0 unchanged, 0 already ingested, 1 the same bytes as another)" in first.stdout
-    assert "(1 pages read from a text layer, 1 by OCR)" in first.stdout
-    assert "(2 exact and 1 near duplicates flagged, 1 similar_to links)" in first.stdout
+    assert "3 files seen, 1 already ingested, 2 documents" in first.stdout
+    assert "skipped: 0 unchanged, 0 ingested before, 1 copies of another file;" in first.stdout
+    assert "pages: 1 from a text layer, 1 by OCR; duplicates: 2 exact, 1 near; 1 similar_to links" in first.stdout
+    assert "skipped: 2 unchanged, 1 ingested before, 0 copies of another file;" in second.stdout
 
 
 def test_runs_files_written_before_the_counts_existed_still_read(tmp_path: Path) -> None:
