@@ -318,7 +318,7 @@ class S3Lease:
         self._held_until = started + LEASE_SECONDS - LEASE_MARGIN_SECONDS
 
 
-class _Conflict(Exception):
+class _Conflict(StoreError):
     """A conditional PUT found the lock changed."""
 
 
