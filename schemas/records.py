@@ -172,6 +172,15 @@ class RunRecord:
     errors: int = _col(_I64)
     status: str = _col(_STR)
     duplicates_flagged: int = _col(_I64, default=0)
+    # What each stage did; files written before these columns existed read them as nulls.
+    skipped_unchanged: int = _col(_I64, default=0)
+    skipped_already_ingested: int = _col(_I64, default=0)
+    skipped_same_bytes: int = _col(_I64, default=0)
+    pages_text_layer: int = _col(_I64, default=0)
+    pages_ocr: int = _col(_I64, default=0)
+    exact_duplicates: int = _col(_I64, default=0)
+    near_duplicates: int = _col(_I64, default=0)
+    similar_to_links: int = _col(_I64, default=0)
 
 
 def arrow_schema(record_type: type) -> pa.Schema:

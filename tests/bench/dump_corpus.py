@@ -28,11 +28,11 @@ def corpus_files() -> list[Path]:
 
 def parse_one(path: Path) -> dict[str, Any]:
     from reportflow.parsers import parse_document
-    from reportflow.schemas import ReportflowError
+    from reportflow.schemas import InputError
 
     try:
         doc = parse_document(path.read_bytes())
-    except ReportflowError as exc:
+    except InputError as exc:
         return {"error_type": exc.error_type, "message": str(exc)}
     return json.loads(json.dumps(dataclasses.asdict(doc), default=str))
 
@@ -50,11 +50,11 @@ def dump(out: Path, with_ocr: bool) -> None:
 
 def _is_scan(path: Path) -> bool:
     from reportflow.parsers import detect_format
-    from reportflow.schemas import ReportflowError
+    from reportflow.schemas import InputError
 
     try:
         return detect_format(path.read_bytes()) in SCAN_FORMATS
-    except ReportflowError:  # an empty file: parse_one gives its error
+    except InputError:  # an empty file: parse_one gives its error
         return False
 
 
