@@ -21,6 +21,7 @@ from reportflow.schemas import Block, ParsedDocument
 from tests.helpers.cli import REPORTFLOW, rows, run_cli
 from tests.helpers.corpus import corpus_path
 from tests.helpers.hang import stop_if_hung
+from tests.helpers.system import require_soffice
 
 TRUTH = json.loads((Path(__file__).parent / "truth" / "vn_admin.json").read_text(encoding="utf-8"))
 FIELDS = ("issuer", "doc_number", "doc_type", "signer", "published_date")
@@ -313,6 +314,8 @@ def parsed() -> dict[str, ParsedDocument]:
 
 
 def _parse(parsed: dict[str, ParsedDocument], relative: str) -> ParsedDocument:
+    if relative.endswith(".doc"):
+        require_soffice()
     if relative not in parsed:
         parsed[relative] = parse_document(corpus_path("public", *relative.split("/")).read_bytes())
     return parsed[relative]
