@@ -99,36 +99,29 @@ def test_real_docs_are_read(real_docs: dict[str, ParsedDocument]) -> None:
         assert text == normalize_text(text), name
 
 
+def _admin(doc: ParsedDocument) -> tuple[str | None, ...]:
+    return (doc.issuer, doc.doc_number, doc.doc_type, doc.signer)
+
+
+def _last_two(doc: ParsedDocument) -> list[tuple[str, str]]:
+    return [(b.kind, b.text) for b in doc.blocks[-2:]]
+
+
 def test_real_vietnamese_docs(real_docs: dict[str, ParsedDocument]) -> None:
-    report = real_docs[REAL_DOCS[0]]
+    report, notice, submission = (real_docs[name] for name in REAL_DOCS[:3])
     assert report.title is not None and report.title.startswith("BÁO CÁO Kết quả triển khai Đề án 06")
     assert report.language == "vi"
     assert (report.doc_type, report.doc_number, report.signer) == ("bao_cao", "/BC-BCĐ", "Nguyễn Ngọc Phúc")
     assert [b.kind for b in report.blocks].count("motto") == 1
-    notice = real_docs[REAL_DOCS[1]]
-    assert notice.title is not None and notice.title.startswith("THÔNG BÁO")
-    submission = real_docs[REAL_DOCS[2]]
-    assert submission.title is not None and submission.title.startswith("TỜ TRÌNH")
-    assert [(b.kind, b.text) for b in report.blocks[-2:]] == [
+    assert _last_two(report) == [
         ("signer_title", "TM. BAN CHỈ ĐẠO PHÓ TRƯỞNG BAN PHÓ CHỦ TỊCH UBND TỈNH"),
         ("signature", "Nguyễn Ngọc Phúc"),
     ]
-    assert (notice.issuer, notice.doc_number, notice.doc_type, notice.signer) == (
-        "ỦY BAN NHÂN DÂN TỈNH BÌNH THUẬN",
-        "/TB-UBND",
-        "thong_bao",
-        "Nguyễn Minh",
-    )
-    assert [(b.kind, b.text) for b in notice.blocks[-2:]] == [
-        ("signer_title", "KT. CHỦ TỊCH PHÓ CHỦ TỊCH"),
-        ("signature", "Nguyễn Minh"),
-    ]
-    assert (submission.issuer, submission.doc_number, submission.doc_type, submission.signer) == (
-        "UBND TỈNH LÂM ĐỒNG SỞ NỘI VỤ",
-        "/TTr-SNV",
-        "to_trinh",
-        "Nguyễn Đức Vũ",
-    )
+    assert notice.title is not None and notice.title.startswith("THÔNG BÁO")
+    assert _admin(notice) == ("ỦY BAN NHÂN DÂN TỈNH BÌNH THUẬN", "/TB-UBND", "thong_bao", "Nguyễn Minh")
+    assert _last_two(notice) == [("signer_title", "KT. CHỦ TỊCH PHÓ CHỦ TỊCH"), ("signature", "Nguyễn Minh")]
+    assert submission.title is not None and submission.title.startswith("TỜ TRÌNH")
+    assert _admin(submission) == ("UBND TỈNH LÂM ĐỒNG SỞ NỘI VỤ", "/TTr-SNV", "to_trinh", "Nguyễn Đức Vũ")
     assert ("addressee", "Kính gửi: Chủ tịch UBND tỉnh Lâm Đồng") in [(b.kind, b.text) for b in submission.blocks]
     assert all(has_unicode_vietnamese(doc.blocks[-1].text) for doc in (report, notice, submission))
 
