@@ -67,8 +67,13 @@ def test_results_match_in_process_parsing_in_source_order(tmp_path: Path) -> Non
     ]
 
 
-@pytest.mark.needs_tesseract
-@pytest.mark.parametrize("stuck_input", [noise_scan, long_text], ids=["stuck-in-C", "stuck-in-python"])
+@pytest.mark.parametrize(
+    "stuck_input",
+    [
+        pytest.param(noise_scan, id="stuck-in-C", marks=pytest.mark.needs_tesseract),
+        pytest.param(long_text, id="stuck-in-python"),
+    ],
+)
 def test_time_limit_kills_the_worker_and_the_pool_goes_on(tmp_path: Path, stuck_input: Callable[[], bytes]) -> None:
     folder = write_files(tmp_path / "in", {"a.txt": b"Before.", "b-slow.bin": stuck_input(), "c.txt": b"After."})
     with stop_if_hung(HUNG):
