@@ -7,9 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_helpers import rows, run_cli
-from tests.conftest import corpus_path, load_truth
-from tests.test_ocr import character_error_rate
+from tests.helpers.cli import rows, run_cli
+from tests.helpers.corpus import corpus_path, load_truth
+from tests.helpers.text import character_error_rate
+
+# Every test runs the real `reportflow` command, over scans among other files.
+pytestmark = [pytest.mark.slow, pytest.mark.needs_tesseract]
 
 FORMATS = ["seed.docx", "seed.pdf", "seed.txt", "seed_scan.pdf", "seed_scan.png"]
 

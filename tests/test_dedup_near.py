@@ -9,7 +9,7 @@ from reportflow.flows.steps.dedup_index import SeenIndex, load_index
 from reportflow.flows.steps.store import Batch, DatasetStore
 from reportflow.parsers import parse_document
 from reportflow.schemas import Block, ParagraphRecord, ParsedDocument
-from tests.conftest import corpus_path
+from tests.helpers.corpus import corpus_path
 
 LONG = (
     "Công an tỉnh tiếp tục phát huy vai trò thường trực tham mưu trong triển khai Đề án 06, đã phối hợp với "

@@ -16,8 +16,8 @@ from reportlab.pdfgen.canvas import Canvas
 from reportflow.flows.steps.dedup import SeenIndex, flag_document
 from reportflow.flows.steps.store import DatasetStore
 from reportflow.schemas import Block, ParsedDocument, RunRecord, arrow_schema
-from tests import pdf_builder as pdf
-from tests.cli_helpers import rows, run_cli
+from tests.helpers import pdf_builder as pdf
+from tests.helpers.cli import rows, run_cli
 
 # Without tone marks: the PDF's standard fonts have no glyphs for them.
 LONG = "So Noi vu da ban hanh 04 van ban huong dan cong tac cai cach hanh chinh."
