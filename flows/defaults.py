@@ -5,3 +5,7 @@ DEFAULT_BATCH_SIZE = 16
 DEFAULT_TIME_LIMIT = 900.0
 DEFAULT_MAX_FILE_MB = 1024.0
 DEFAULT_MAX_MEMORY_MB = 1536.0
+# Normalised Levenshtein similarity from which a paragraph is a near duplicate (about 5% of characters changed).
+DEFAULT_THRESHOLD = 0.9
+# Port of the local Prefect server `reportflow serve` starts when no PREFECT_API_URL is set.
+DEFAULT_PORT = 4200

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -17,12 +17,18 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from reportflow.flows.defaults import DEFAULT_BATCH_SIZE, DEFAULT_MAX_FILE_MB, DEFAULT_MAX_MEMORY_MB, DEFAULT_TIME_LIMIT
+from reportflow.flows.defaults import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_MAX_FILE_MB,
+    DEFAULT_MAX_MEMORY_MB,
+    DEFAULT_THRESHOLD,
+    DEFAULT_TIME_LIMIT,
+)
 from reportflow.flows.progress import report_progress
 from reportflow.flows.steps.assemble import Tally, assemble_batch
 from reportflow.flows.steps.compact import recover_compaction
-from reportflow.flows.steps.dedup import DEFAULT_THRESHOLD, DedupSettings
-from reportflow.flows.steps.dedup_index import SeenIndex
+from reportflow.flows.steps.dedup import DedupSettings
+from reportflow.flows.steps.dedup_index import SeenIndex, load_index
 from reportflow.flows.steps.destination import LocalDestination
 from reportflow.flows.steps.isolation import (
     WorkerSettings,
@@ -30,10 +36,17 @@ from reportflow.flows.steps.isolation import (
     worker_pools,
 )
 from reportflow.flows.steps.parse import Failed, Parsed
-from reportflow.flows.steps.sources import SourceFile, discover, select_new
+from reportflow.flows.steps.sources import (
+    ALREADY_INGESTED,
+    SAME_BYTES,
+    UNCHANGED,
+    SourceFile,
+    discover,
+    select_new,
+)
 from reportflow.flows.steps.store import DatasetStore
 from reportflow.parsers import ParseSettings
-from reportflow.parsers.ocr import DEFAULT_LANGUAGES, OcrSettings
+from reportflow.parsers.ocr.tesseract import DEFAULT_LANGUAGES, OcrSettings
 from reportflow.schemas import RunRecord
 
 # Batches parsed ahead of the one being written; the parsing itself runs in worker processes.
@@ -96,10 +109,11 @@ def ingest(
         if isinstance(store.dest, LocalDestination):
             recover_compaction(store.dest.root)
         files = discover(source, exclude=store.root)  # DEST may lie inside SOURCE
-        todo, learned = select_new(files, store.ingested_doc_ids(), store.fingerprints())
-        run = replace(run, files_seen=len(files), files_skipped=len(files) - len(todo))
+        skipped: Counter[str] = Counter()
+        todo, learned = select_new(files, store.ingested_doc_ids(), store.fingerprints(), skipped)
+        run = _selected(run, len(files), skipped)
         store.begin_run(run)
-        index, tally = store.load_index(), Tally()
+        index, tally = load_index(store), Tally()
         for seq, results in enumerate(_parsed_batches(todo, batch_size, worker_settings)):
             _write_batch(store, results, index, run, seq, tally, settings)
             report_progress(min((seq + 1) * batch_size, len(todo)), len(todo))
@@ -144,25 +158,49 @@ def _new_run(source: str) -> RunRecord:
     )
 
 
+def _selected(run: RunRecord, files_seen: int, skipped: Counter[str]) -> RunRecord:
+    return replace(
+        run,
+        files_seen=files_seen,
+        files_skipped=skipped.total(),
+        skipped_unchanged=skipped[UNCHANGED],
+        skipped_already_ingested=skipped[ALREADY_INGESTED],
+        skipped_same_bytes=skipped[SAME_BYTES],
+    )
+
+
 def _tallied(run: RunRecord, tally: Tally, status: str, finished_at: datetime | None = None) -> RunRecord:
     return replace(
         run,
         documents_written=tally.documents,
         paragraphs_written=tally.paragraphs,
         duplicates_flagged=tally.duplicates,
+        pages_text_layer=tally.pages_text_layer,
+        pages_ocr=tally.pages_ocr,
+        exact_duplicates=tally.exact_duplicates,
+        near_duplicates=tally.near_duplicates,
+        similar_to_links=tally.similar_to_links,
         errors=sum(tally.errors.values()),
         status=status,
         finished_at=finished_at,
     )
 
 
+def run_summary(run: RunRecord) -> str:
+    """What each stage of a run did, in one sentence without its errors."""
+    return (
+        f"{run.files_seen} files seen, {run.files_skipped} already ingested, "
+        f"{run.documents_written} documents and {run.paragraphs_written} paragraphs written; "
+        f"skipped: {run.skipped_unchanged} unchanged, {run.skipped_already_ingested} ingested before, "
+        f"{run.skipped_same_bytes} copies of another file; "
+        f"pages: {run.pages_text_layer} from a text layer, {run.pages_ocr} by OCR; "
+        f"duplicates: {run.exact_duplicates} exact, {run.near_duplicates} near; {run.similar_to_links} similar_to links"
+    )
+
+
 def _publish_summary(run: RunRecord, tally: Tally) -> None:
     errors = ", ".join(f"{kind}: {n}" for kind, n in sorted(tally.errors.items())) or "none"
-    summary = (
-        f"{run.files_seen} files seen, {run.files_skipped} already ingested; "
-        f"{run.documents_written} documents and {run.paragraphs_written} paragraphs written "
-        f"({run.duplicates_flagged} flagged as duplicates); errors: {errors}."
-    )
+    summary = f"{run_summary(run)}; errors: {errors}."
     get_run_logger().info(summary)
     create_markdown_artifact(markdown=_report(run, tally, summary), key="reportflow-run-summary")
 
@@ -171,11 +209,17 @@ def _report(run: RunRecord, tally: Tally, summary: str) -> str:
     seconds = ((run.finished_at or datetime.now(UTC)) - run.started_at).total_seconds()
     rows = [
         ("files seen", run.files_seen),
-        ("skipped (already ingested)", run.files_skipped),
+        ("skipped: unchanged (not read)", run.skipped_unchanged),
+        ("skipped: already ingested", run.skipped_already_ingested),
+        ("skipped: same bytes as another file", run.skipped_same_bytes),
         *((f"parsed: {name}", n) for name, n in sorted(tally.formats.items())),
         *((f"error: {name}", n) for name, n in sorted(tally.errors.items())),
+        ("pages read from a text layer", run.pages_text_layer),
+        ("pages read by OCR", run.pages_ocr),
         ("paragraphs written", run.paragraphs_written),
-        ("paragraphs flagged as duplicates", run.duplicates_flagged),
+        ("exact duplicates flagged", run.exact_duplicates),
+        ("near duplicates flagged", run.near_duplicates),
+        ("similar_to links", run.similar_to_links),
         ("pages", tally.pages),
         ("pages per second", f"{tally.pages / seconds:.1f}" if seconds > 0 else "-"),
         ("seconds", f"{seconds:.1f}"),

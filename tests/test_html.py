@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import codecs
 import re
-import shutil
 import unicodedata
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
@@ -14,10 +13,10 @@ import pytest
 
 from reportflow.parsers import parse_document
 from reportflow.parsers.detect import detect_format
-from reportflow.parsers.vn_legacy import TCVN3, encode
+from reportflow.parsers.vietnamese.legacy_fonts import TCVN3, encode
 from reportflow.schemas import CorruptFileError, NoTextError, ParsedDocument
-from tests.conftest import REPO, corpus_path
-from tests.test_office import _convert
+from tests.helpers.corpus import REPO, corpus_path
+from tests.helpers.office import convert
 
 # What Word 2007 writes for "Save as Web Page, Filtered" (trimmed): its XML in conditional comments,
 # `<o:p>`, Mso classes, a bulleted list whose bullets sit in `<![if !supportLists]>`.
@@ -229,12 +228,12 @@ def test_mime_web_archive_without_an_html_part_is_corrupt() -> None:
         parse_document(message.as_bytes())
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+@pytest.mark.needs_soffice
 @pytest.mark.parametrize("target", ["html", "xhtml"])
 def test_a_report_saved_as_a_web_page_gives_the_blocks_of_the_word_file(target: str, tmp_path: Path) -> None:
     """Footnotes placed after the paragraph citing them, cells spanning rows, the administrative layout."""
     docx = corpus_path("public", "vn-vbai-lamdong", "BAO CAO CCHC NAM 2025.docx").read_bytes()
-    from_docx, from_page = parse_document(docx), parse_document(_convert(docx, target, tmp_path))
+    from_docx, from_page = parse_document(docx), parse_document(convert(docx, target, tmp_path))
     assert from_page.source_format == "html"
     assert [(b.kind, b.text) for b in from_page.blocks] == [(b.kind, b.text) for b in from_docx.blocks]
     assert (from_page.title, from_page.doc_number, from_page.signer) == (

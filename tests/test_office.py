@@ -5,22 +5,21 @@ LibreOffice in the test."""
 from __future__ import annotations
 
 import io
-import shutil
-import subprocess
 import zipfile
-from pathlib import Path
 
 import pytest
 
 from reportflow.parsers import parse_document
 from reportflow.parsers.detect import OLE_SIGNATURE, detect_format
-from reportflow.parsers.vn_legacy import TCVN3, encode
-from reportflow.parsers.word_package import OTHER_MAINS
+from reportflow.parsers.formats.word_package import OTHER_MAINS
+from reportflow.parsers.vietnamese.legacy_fonts import TCVN3, encode
 from reportflow.schemas import ParsedDocument, UnsupportedFormatError
-from tests import docx_builder as build
-from tests.conftest import corpus_path
+from tests.helpers import docx_builder as build
+from tests.helpers.corpus import corpus_path
+from tests.helpers.office import convert
+from tests.helpers.system import require_soffice
 
-needs_libreoffice = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+needs_libreoffice = pytest.mark.needs_soffice
 
 ARTICLE = [
     "Sáng 12/3, Sở Thông tin và Truyền thông tổ chức lớp tập huấn chuyển đổi số cho cán bộ cấp xã, "
@@ -44,25 +43,11 @@ def _zip(files: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-def _convert(docx: bytes, target: str, folder: Path) -> bytes:
-    """LibreOffice's own export of a .docx, with a private profile (as `legacy_doc` runs it)."""
-    (folder / "in.docx").write_bytes(docx)
-    profile = f"-env:UserInstallation={(folder / 'profile').as_uri()}"
-    subprocess.run(
-        ["soffice", profile, "--headless", "--convert-to", target, "--outdir", str(folder), str(folder / "in.docx")],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    return (folder / f"in.{target}").read_bytes()
-
-
 @pytest.fixture(scope="module")
 def seed_as(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
-    if shutil.which("soffice") is None:
-        pytest.skip("LibreOffice is not installed")
+    require_soffice()
     seed = corpus_path("seed", "seed.docx").read_bytes()
-    return {target: _convert(seed, target, tmp_path_factory.mktemp(target)) for target in ("rtf", "odt", "fodt")}
+    return {target: convert(seed, target, tmp_path_factory.mktemp(target)) for target in ("rtf", "odt", "fodt")}
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,8 @@
 
 from typing import Any
 
-from reportflow.parsers.pdf_page import build_lines
-from reportflow.parsers.vn_legacy import TCVN3, VNI, encode
+from reportflow.parsers.layout.lines import build_lines
+from reportflow.parsers.vietnamese.legacy_fonts import TCVN3, VNI, encode
 
 
 def _words(pieces: list[tuple[str, str]], size: float = 12.0) -> list[dict[str, Any]]:

@@ -6,6 +6,7 @@ import errno
 import hashlib
 import os
 import time
+from collections import Counter
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -14,15 +15,14 @@ from urllib.parse import unquote, urlparse
 
 import pyarrow.fs as pafs
 
-from reportflow.schemas import SeenFileRecord
+from reportflow.schemas import SeenFileRecord, SourceError
 
 _CHUNK = 1 << 20
 READ_ATTEMPTS, RETRY_DELAY_SECONDS = 3, 0.5
 TRANSIENT_ERRNOS = {errno.EAGAIN, errno.EINTR, errno.ETIMEDOUT, errno.EBUSY, errno.ESTALE, errno.ECONNRESET}
-
-
-class SourceError(Exception):
-    """SOURCE or DEST cannot be used."""
+# Why a file is not parsed: its size and mtime match its fingerprint (not even read), its bytes were
+# ingested by an earlier run, or they equal an earlier file's of this run.
+UNCHANGED, ALREADY_INGESTED, SAME_BYTES = "unchanged", "already_ingested", "same_bytes"
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,14 +135,20 @@ def read_source(source: SourceFile, attempts: int = READ_ATTEMPTS) -> bytes:
 
 
 def select_new(
-    files: list[SourceFile], known: set[str], fingerprints: dict[str, SeenFileRecord]
+    files: list[SourceFile],
+    known: set[str],
+    fingerprints: dict[str, SeenFileRecord],
+    skipped: Counter[str] | None = None,
 ) -> tuple[list[SourceFile], list[SeenFileRecord]]:
     """Files whose bytes were never ingested (of byte-identical files only the first), and fingerprints
-    for the skipped files that had none. A file whose size and mtime match its fingerprint is not read."""
+    for the skipped files that had none. A file whose size and mtime match its fingerprint is not read.
+    `skipped` counts the files left out by reason."""
     todo, learned, seen = [], [], set(known)
+    skipped = Counter() if skipped is None else skipped
     for source in files:
         cached = fingerprints.get(source.uri)
         if cached and (cached.size_bytes, cached.mtime_ns) == (source.size, source.mtime_ns) and cached.doc_id in known:
+            skipped[UNCHANGED] += 1
             continue
         try:
             doc_id = file_digest(source)
@@ -150,6 +156,7 @@ def select_new(
             todo.append(source)  # parsing reports why it cannot be read
             continue
         if doc_id in seen:
+            skipped[ALREADY_INGESTED if doc_id in known else SAME_BYTES] += 1
             learned.append(fingerprint(source, doc_id))
         else:
             seen.add(doc_id)

@@ -22,7 +22,7 @@ import atheris
 
 with atheris.instrument_imports(include=["reportflow", "docx", "pdfplumber", "pdfminer", "charset_normalizer"]):
     from reportflow.parsers import ParseSettings, parse_document
-    from reportflow.parsers.legacy_doc import DocSettings
+    from reportflow.parsers.formats.legacy_doc import DocSettings
     from reportflow.schemas import ReportflowError
 
 HERE = Path(__file__).resolve().parent

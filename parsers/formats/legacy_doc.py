@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from reportflow.parsers.word import parse_docx
+from reportflow.parsers.formats.word import parse_docx
 from reportflow.schemas import ConversionFailedError, ConverterMissingError, ParsedDocument, TimedOutError
 
 log = logging.getLogger(__name__)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from docx.oxml.ns import qn
 from lxml import etree
 
-from reportflow.parsers.layout_tables import MAX_LAYOUT_ROWS, is_layout_table
-from reportflow.parsers.text import normalize_text
-from reportflow.parsers.word_xml import iter_block_elements, paragraph_content, table_rows, table_text
+from reportflow.parsers.formats.word_xml import iter_block_elements, paragraph_content, table_rows
+from reportflow.parsers.layout.tables import MAX_LAYOUT_ROWS, is_layout_table
+from reportflow.parsers.text import normalize_text, table_text
 
 _W_P = qn("w:p")
 _W_TR = qn("w:tr")

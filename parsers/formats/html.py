@@ -20,11 +20,10 @@ from functools import lru_cache
 
 from lxml import etree
 
-from reportflow.parsers.layout_tables import is_layout_table
-from reportflow.parsers.plaintext import decode_text
-from reportflow.parsers.text import normalize_text
-from reportflow.parsers.vn_legacy import decode_font_text
-from reportflow.parsers.word_xml import table_text
+from reportflow.parsers.formats.plaintext import decode_text
+from reportflow.parsers.layout.tables import is_layout_table
+from reportflow.parsers.text import normalize_text, table_block
+from reportflow.parsers.vietnamese.legacy_fonts import decode_font_text
 from reportflow.schemas import Block, CorruptFileError, NoTextError, ParsedDocument
 
 # fmt: off
@@ -256,9 +255,9 @@ def _table_blocks(table: etree._Element, style: _Style) -> Iterator[Block]:
         yield from (block for row in rows for cell in row for block in cell)
         return
     texts = _with_row_spans(cells, [[" ".join(b.text for b in cell) for cell in row] for row in rows])
-    text = table_text([row for row in texts if any(row)])
-    if text:
-        yield Block(normalize_text(text), kind="table")
+    block = table_block(texts)
+    if block is not None:
+        yield block
 
 
 def _with_row_spans(cells: list[list[etree._Element]], texts: list[list[str]]) -> list[list[str]]:

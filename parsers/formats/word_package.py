@@ -8,7 +8,7 @@ import io
 import zipfile
 import zlib
 
-from reportflow.parsers.ooxml_strict import rewrite_xml_parts
+from reportflow.parsers.formats.ooxml_strict import rewrite_xml_parts
 
 DOCUMENT_MAIN = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 OTHER_MAINS = (

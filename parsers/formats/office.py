@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from reportflow.parsers.legacy_doc import DocSettings, convert_to_docx
-from reportflow.parsers.word import parse_docx
+from reportflow.parsers.formats.legacy_doc import DocSettings, convert_to_docx
+from reportflow.parsers.formats.word import parse_docx
 from reportflow.schemas import ParsedDocument
 
 # Detected format: the file name suffix LibreOffice is given (its own detection reads the bytes too).
