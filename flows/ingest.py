@@ -23,15 +23,19 @@ from reportflow.flows.defaults import (
     DEFAULT_MAX_FILE_MB,
     DEFAULT_MAX_MEMORY_MB,
     DEFAULT_SETTLE_SECONDS,
+    DEFAULT_THRESHOLD,
     DEFAULT_TIME_LIMIT,
 )
 from reportflow.flows.progress import report_progress
 from reportflow.flows.steps.assemble import Tally, assemble_batch
 from reportflow.flows.steps.compact import recover_compaction
-from reportflow.flows.steps.dedup import DEFAULT_THRESHOLD, DedupSettings
-from reportflow.flows.steps.dedup_index import SeenIndex
+from reportflow.flows.steps.dedup import DedupSettings
+from reportflow.flows.steps.dedup_index import SeenIndex, load_index
 from reportflow.flows.steps.destination import LocalDestination
 from reportflow.flows.steps.inventory import (
+    ALREADY_INGESTED,
+    SAME_BYTES,
+    UNCHANGED,
     Inventory,
     InventorySettings,
     copy_rows,
@@ -51,7 +55,7 @@ from reportflow.flows.steps.sources import SourceFile
 from reportflow.flows.steps.store import Batch, DatasetStore
 from reportflow.flows.steps.versions import parser_version
 from reportflow.parsers import ParseSettings
-from reportflow.parsers.ocr import DEFAULT_LANGUAGES, OcrSettings
+from reportflow.parsers.ocr.tesseract import DEFAULT_LANGUAGES, OcrSettings
 from reportflow.schemas import FileRecord, RunRecord
 
 # Batches parsed ahead of the one being written; the parsing itself runs in worker processes.
@@ -137,7 +141,7 @@ def ingest(
         todo = with_reprocessed(inventory.todo, listing, book.states, _documents(store, again), book.version, again)
         run = _counted(run, len(listing.files), replace(inventory, todo=todo))
         store.begin_run(run)
-        index, tally = store.load_index(), Tally()
+        index, tally = load_index(store), Tally()
         for seq, results in enumerate(_parsed_batches(todo, batch_size, worker_settings)):
             _write_batch(store, results, index, run, seq, tally, settings, book)
             report_progress(min((seq + 1) * batch_size, len(todo)), len(todo))
@@ -178,6 +182,9 @@ def _counted(run: RunRecord, seen: int, inventory: Inventory) -> RunRecord:
         files_not_settled=inventory.not_settled,
         failures_left_alone=inventory.left_alone,
         removal_note=inventory.removal_note,
+        skipped_unchanged=inventory.skipped[UNCHANGED],
+        skipped_already_ingested=inventory.skipped[ALREADY_INGESTED],
+        skipped_same_bytes=inventory.skipped[SAME_BYTES],
     )
 
 
@@ -222,21 +229,35 @@ def _tallied(run: RunRecord, tally: Tally, status: str, finished_at: datetime | 
         documents_written=tally.documents,
         paragraphs_written=tally.paragraphs,
         duplicates_flagged=tally.duplicates,
+        pages_text_layer=tally.pages_text_layer,
+        pages_ocr=tally.pages_ocr,
+        exact_duplicates=tally.exact_duplicates,
+        near_duplicates=tally.near_duplicates,
+        similar_to_links=tally.similar_to_links,
         errors=sum(tally.errors.values()),
         status=status,
         finished_at=finished_at,
     )
 
 
+def run_summary(run: RunRecord) -> str:
+    """What each stage of a run did, in one sentence without its errors."""
+    return (
+        f"{run.files_seen} files seen, {run.files_skipped} already ingested, "
+        f"{run.documents_written} documents and {run.paragraphs_written} paragraphs written; "
+        f"skipped: {run.skipped_unchanged} unchanged, {run.skipped_already_ingested} ingested before, "
+        f"{run.skipped_same_bytes} copies of another file; "
+        f"pages: {run.pages_text_layer} from a text layer, {run.pages_ocr} by OCR; "
+        f"duplicates: {run.exact_duplicates} exact, {run.near_duplicates} near; "
+        f"{run.similar_to_links} similar_to links; "
+        f"{run.files_removed} removed, {run.files_not_settled} not settled (left for the next run), "
+        f"{run.failures_left_alone} earlier failures left alone"
+    )
+
+
 def _publish_summary(run: RunRecord, tally: Tally) -> None:
     errors = ", ".join(f"{kind}: {n}" for kind, n in sorted(tally.errors.items())) or "none"
-    summary = (
-        f"{run.files_seen} files seen, {run.files_skipped} already ingested; "
-        f"{run.documents_written} documents and {run.paragraphs_written} paragraphs written "
-        f"({run.duplicates_flagged} flagged as duplicates); errors: {errors}; "
-        f"{run.files_removed} removed, {run.files_not_settled} not settled (left for the next run), "
-        f"{run.failures_left_alone} earlier failures left alone. {run.removal_note or ''}"
-    ).strip()
+    summary = f"{run_summary(run)}; errors: {errors}. {run.removal_note or ''}".strip()
     get_run_logger().info(summary)
     create_markdown_artifact(markdown=_report(run, tally, summary), key="reportflow-run-summary")
 
@@ -245,14 +266,20 @@ def _report(run: RunRecord, tally: Tally, summary: str) -> str:
     seconds = ((run.finished_at or datetime.now(UTC)) - run.started_at).total_seconds()
     rows = [
         ("files seen", run.files_seen),
-        ("skipped (already ingested)", run.files_skipped),
+        ("skipped: unchanged (not read)", run.skipped_unchanged),
+        ("skipped: already ingested", run.skipped_already_ingested),
+        ("skipped: same bytes as another file", run.skipped_same_bytes),
         ("removed", run.files_removed),
         ("not settled", run.files_not_settled),
         ("earlier failures left alone", run.failures_left_alone),
         *((f"parsed: {name}", n) for name, n in sorted(tally.formats.items())),
         *((f"error: {name}", n) for name, n in sorted(tally.errors.items())),
+        ("pages read from a text layer", run.pages_text_layer),
+        ("pages read by OCR", run.pages_ocr),
         ("paragraphs written", run.paragraphs_written),
-        ("paragraphs flagged as duplicates", run.duplicates_flagged),
+        ("exact duplicates flagged", run.exact_duplicates),
+        ("near duplicates flagged", run.near_duplicates),
+        ("similar_to links", run.similar_to_links),
         ("pages", tally.pages),
         ("pages per second", f"{tally.pages / seconds:.1f}" if seconds > 0 else "-"),
         ("seconds", f"{seconds:.1f}"),

@@ -67,6 +67,13 @@ class Block:
     italic: bool = False
     after_picture: bool = False
     ocr_confidence: float | None = None
+    rows: tuple[tuple[str, ...], ...] = ()  # a table's cells, row by row; `text` is their joined form
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"Block kind {self.kind!r} is none of the contract's kinds ({', '.join(KINDS)}).")
+        if self.rows and self.kind != "table":
+            raise ValueError(f"A {self.kind!r} block has table rows; only a 'table' block has them.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +190,15 @@ class RunRecord:
     errors: int = _col(_I64)
     status: str = _col(_STR)
     duplicates_flagged: int = _col(_I64, default=0)
+    # What each stage did; files written before these columns existed read them as nulls.
+    skipped_unchanged: int = _col(_I64, default=0)
+    skipped_already_ingested: int = _col(_I64, default=0)
+    skipped_same_bytes: int = _col(_I64, default=0)
+    pages_text_layer: int = _col(_I64, default=0)
+    pages_ocr: int = _col(_I64, default=0)
+    exact_duplicates: int = _col(_I64, default=0)
+    near_duplicates: int = _col(_I64, default=0)
+    similar_to_links: int = _col(_I64, default=0)
     files_removed: int = _col(_I64, default=0)
     files_not_settled: int = _col(_I64, default=0)
     failures_left_alone: int = _col(_I64, default=0)

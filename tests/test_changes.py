@@ -20,7 +20,7 @@ from reportflow.flows.steps.names import decode_name, encode_name
 from reportflow.flows.steps.sources import file_digest, fingerprint, read_source
 from reportflow.flows.steps.store import Batch, DatasetStore
 from reportflow.schemas import FileRecord
-from tests.cli_helpers import REPO, rows, run_cli
+from tests.helpers.cli import REPO, rows, run_cli
 
 OLD = 1_600_000_000  # an mtime long settled
 

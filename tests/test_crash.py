@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_helpers import REPORTFLOW, cli_env, rows, run_cli
+from tests.helpers.cli import REPORTFLOW, cli_env, rows, run_cli
+
+pytestmark = pytest.mark.slow  # every test runs (and kills) the real `reportflow` command
 
 FILES = 150
 SHARED = "Các đơn vị tiếp tục thực hiện nghiêm túc chế độ báo cáo định kỳ theo quy định của Ủy ban nhân dân tỉnh."

@@ -1,6 +1,6 @@
 import pytest
 
-from reportflow.parsers.plaintext import parse_text
+from reportflow.parsers.formats.plaintext import parse_text
 from reportflow.schemas import EmptyFileError
 
 SEED_SHAPED = "Tiêu đề\r\n\r\n\u00a0 \u00a0 Đoạn một.\n  \n\t\nĐoạn hai.\n\u00a0\u00a0Lâm Văn Ảnh"

@@ -1,6 +1,6 @@
 from datetime import date
 
-from reportflow.parsers.structure import apply_structure
+from reportflow.parsers.layout.structure import apply_structure
 from reportflow.schemas import Block, ParsedDocument
 
 LONG = "Đảng bộ đã lãnh đạo kịp thời cụ thể hóa các kế hoạch, triển khai các nghị quyết. " * 4

@@ -2,47 +2,57 @@
 
 from __future__ import annotations
 
-import dataclasses
 import importlib.util
 import json
 import shutil
 import subprocess
-import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
 
 from reportflow.parsers import parse_document
-from reportflow.parsers.structure import apply_structure
-from reportflow.parsers.vn_admin import fold, read_admin_layout
+from reportflow.parsers.layout.structure import apply_structure
+from reportflow.parsers.text import table_block
+from reportflow.parsers.vietnamese.admin import read_admin_layout
+from reportflow.parsers.vietnamese.patterns import fold
 from reportflow.schemas import Block, ParsedDocument
-from tests.cli_helpers import REPORTFLOW, rows, run_cli
-from tests.conftest import corpus_path
+from tests.helpers import docx_builder as build
+from tests.helpers.cli import REPORTFLOW, rows, run_cli
+from tests.helpers.corpus import corpus_path
+from tests.helpers.hang import stop_if_hung
+from tests.helpers.system import require_soffice
 
 TRUTH = json.loads((Path(__file__).parent / "truth" / "vn_admin.json").read_text(encoding="utf-8"))
 FIELDS = ("issuer", "doc_number", "doc_type", "signer", "published_date")
 MOTTO = ("CONG HOA XA HOI CHU NGHIA VIET NAM", "DOC LAP - TU DO - HANH PHUC")
 
-# Handwritten numbers and days that Tesseract misreads on these scans: what we give instead is listed,
-# and a day that is not read gives no date rather than a wrong one.
-OCR_MISREADS = {
-    ("vn-ocr-local-vbhc/04 QĐ 138.signed_20250510_124909.pdf", "published_date"): None,
-    ("vn-ocr-local-vbhc/04 QĐ 138.signed_20250510_131044.pdf", "published_date"): None,
-    ("vn-ocr-local-vbhc/11CT_20250510_124908.pdf", "published_date"): None,
-    ("vn-ocr-local-vbhc/2352 ( 07-CT-UBND).signed_20250221_092046.pdf", "doc_number"): "/CT-UBND",
-    ("vn-ocr-local-vbhc/2352 ( 07-CT-UBND).signed_20250221_092046.pdf", "published_date"): None,
-    ("vn-ocr-local-vbhc/23BC.signed_20250510_124908.pdf", "published_date"): None,
-    ("vn-ocr-local-vbhc/2770 (08-CT-UBND)..signed_20250220_102437.pdf", "doc_number"): "68/CT-UBND",
-    ("vn-ocr-local-vbhc/575 UB.signed_20250510_124908.pdf", "doc_number"): "/UBND-KTTH",
-    ("vn-nguyenvanphat-ocr/administrative_documents.jpg", "published_date"): None,
-}
 # A phone photo at 96 dpi with a thumb over it: OCR reads no word of it, and nothing is made up.
 UNREADABLE = {"vn-kaikenju-ocr/thanh-hoa-6.png"}
 ADMIN = sorted(k for k, v in TRUTH.items() if v["is_admin_document"] and k not in UNREADABLE)
 # A textbook page showing a sample notice: its fields are the sample's, its issuer line OCR garbles.
 SAMPLES = sorted(k for k, v in TRUTH.items() if not v["is_admin_document"])
+
+
+def _known_miss(relative: str, field: str) -> dict[str, Any] | None:
+    """What OCR reads today where it is wrong (`known_ocr_misses` of the truth file): lost or changed
+    diacritics (`why: diacritics`), or handwritten digits misread (a day not read gives no date, never a
+    wrong one)."""
+    return TRUTH[relative].get("known_ocr_misses", {}).get(field)
+
+
+def _exactly(relative: str, field: str) -> Any:
+    miss = _known_miss(relative, field)
+    if miss is None:
+        return pytest.param(relative, field)
+    reason = f"known OCR miss ({miss['why']}): reads {miss['reads']!r}"
+    return pytest.param(relative, field, marks=pytest.mark.xfail(raises=AssertionError, strict=True, reason=reason))
+
+
+KNOWN_MISSES = [(relative, field) for relative in ADMIN for field in FIELDS if _known_miss(relative, field)]
+DIACRITICS_MISSES = [(r, f) for r, f in KNOWN_MISSES if TRUTH[r]["known_ocr_misses"][f]["why"] == "diacritics"]
 
 
 def _doc(*texts: str | Block, cues: bool = True) -> ParsedDocument:
@@ -54,15 +64,18 @@ def _kinds(doc: ParsedDocument) -> list[tuple[str, str]]:
     return [(b.kind, b.text) for b in doc.blocks]
 
 
-WORD_HEADER = Block(
-    "ỦY BAN NHÂN DÂN TỈNH LÂM ĐỒNG | CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM Độc lập - Tự do - Hạnh phúc "
-    "|| Số: 329/BC-UBND | Lâm Đồng, ngày 05 tháng 12 năm 2025",
-    kind="table",
+def _table(*rows: tuple[str, ...]) -> Block:
+    block = table_block(rows)
+    assert block is not None
+    return block
+
+
+WORD_HEADER = _table(
+    ("ỦY BAN NHÂN DÂN TỈNH LÂM ĐỒNG", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM Độc lập - Tự do - Hạnh phúc"),
+    ("Số: 329/BC-UBND", "Lâm Đồng, ngày 05 tháng 12 năm 2025"),
 )
 BODY = "Thực hiện Công văn số 4625/BNV-CCHC ngày 02/7/2025 của Bộ Nội vụ, " + "Ủy ban nhân dân tỉnh báo cáo. " * 8
-WORD_FOOTER = Block(
-    "Nơi nhận: - Bộ Nội vụ; - Lưu: VT, NC. | KT. CHỦ TỊCH PHÓ CHỦ TỊCH Nguyễn Ngọc Phúc |", kind="table"
-)
+WORD_FOOTER = _table(("Nơi nhận: - Bộ Nội vụ; - Lưu: VT, NC.", "KT. CHỦ TỊCH PHÓ CHỦ TỊCH Nguyễn Ngọc Phúc", ""))
 
 
 def test_word_header_table_comes_apart_column_by_column() -> None:
@@ -94,6 +107,28 @@ def test_word_header_table_comes_apart_column_by_column() -> None:
     )
     assert doc.published_date == date(2025, 12, 5)
     assert doc.title == "BÁO CÁO Công tác cải cách hành chính năm 2025 và phương hướng, nhiệm vụ năm 2026"
+
+
+def test_a_foot_table_nested_in_a_cell_still_gives_recipients_and_signer() -> None:
+    """Word often sets the foot (recipients | signer) as a table inside the one cell of another: its cells
+    go on in the outer row, and are read as cells, not cut out of the table's text."""
+    d = build.new_document()
+    head = d.add_table(rows=2, cols=2)
+    for r, row in enumerate(WORD_HEADER.rows):
+        for c, text in enumerate(row):
+            head.cell(r, c).text = text
+    d.add_paragraph("BÁO CÁO")
+    d.add_paragraph(BODY)
+    inner = d.add_table(rows=1, cols=2).cell(0, 0).add_table(rows=1, cols=2)
+    inner.cell(0, 0).text = "Nơi nhận:\n- Bộ Nội vụ;\n- Lưu: VT, NC."
+    inner.cell(0, 1).text = "KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH\nNguyễn Ngọc Phúc"
+    doc = parse_document(build.save(d))
+    assert _kinds(doc)[-3:] == [
+        ("recipients", "Nơi nhận: - Bộ Nội vụ; - Lưu: VT, NC."),
+        ("signer_title", "KT. CHỦ TỊCH PHÓ CHỦ TỊCH"),
+        ("signature", "Nguyễn Ngọc Phúc"),
+    ]
+    assert doc.signer == "Nguyễn Ngọc Phúc"
     assert doc.author == "Nguyễn Ngọc Phúc"
 
 
@@ -148,17 +183,16 @@ def test_ocr_rows_merged_across_columns() -> None:
     ],
 )
 def test_a_blank_or_unread_day_gives_no_date(line: str) -> None:
-    doc = _doc(WORD_HEADER.text.split(" || ")[0], f"Số: 12/BC-UBND {line}", "BÁO CÁO", BODY)
+    doc = _doc(" | ".join(WORD_HEADER.rows[0]), f"Số: 12/BC-UBND {line}", "BÁO CÁO", BODY)
     assert doc.published_date is None
     assert ("place_date", " ".join(line.split())) in _kinds(doc)
 
 
 def test_a_letter_has_its_subject_under_the_number() -> None:
     doc = _doc(
-        Block(
-            "ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI | CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM Độc lập - Tự do - Hạnh phúc || "
-            "Số: 575/UBND-KTTH V/v tham gia ý kiến các dự thảo Nghị định | Quảng Ngãi, ngày 04 tháng 02 năm 2025",
-            kind="table",
+        _table(
+            ("ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM Độc lập - Tự do - Hạnh phúc"),
+            ("Số: 575/UBND-KTTH V/v tham gia ý kiến các dự thảo Nghị định", "Quảng Ngãi, ngày 04 tháng 02 năm 2025"),
         ),
         "Kính gửi: Sở Tài chính",
         BODY,
@@ -197,8 +231,8 @@ def test_recipients_and_signer_in_text_lines_and_an_annex_after_them() -> None:
 def test_a_draft_mark_stays_out_of_the_issuer(mark: str) -> None:
     """Drafts carry `DỰ THẢO` in a text box, which Word anchors above the header table or inside its cell."""
     above = _doc(mark, WORD_HEADER, "BÁO CÁO", BODY)
-    cells = WORD_HEADER.text.split(" | ", 1)
-    inside = _doc(dataclasses.replace(WORD_HEADER, text=f"{cells[0]} {mark} | {cells[1]}"), "BÁO CÁO", BODY)
+    (issuer, motto), number_row = WORD_HEADER.rows
+    inside = _doc(_table((f"{issuer} {mark}", motto), number_row), "BÁO CÁO", BODY)
     for doc in (above, inside):
         assert doc.issuer == "ỦY BAN NHÂN DÂN TỈNH LÂM ĐỒNG"
         assert ("body", mark) in _kinds(doc)
@@ -222,9 +256,9 @@ def test_a_news_report_is_no_administrative_document() -> None:
     assert (doc.issuer, doc.doc_number, doc.doc_type, doc.signer) == (None, None, None, None)
 
 
-PARTY_HEADER = Block(
-    "ĐẢNG BỘ TỈNH LÂM ĐỒNG TỈNH ỦY * | ĐẢNG CỘNG SẢN VIỆT NAM || Số 15-NQ/TU | Lâm Đồng, ngày 12 tháng 3 năm 2025",
-    kind="table",
+PARTY_HEADER = _table(
+    ("ĐẢNG BỘ TỈNH LÂM ĐỒNG TỈNH ỦY *", "ĐẢNG CỘNG SẢN VIỆT NAM"),
+    ("Số 15-NQ/TU", "Lâm Đồng, ngày 12 tháng 3 năm 2025"),
 )
 
 
@@ -290,10 +324,9 @@ def test_a_headline_naming_the_party_is_no_party_document(below: str) -> None:
 
 
 def test_the_party_s_name_in_a_state_document_s_issuer_stays_there() -> None:
-    header = Block(
-        "BÁO ĐIỆN TỬ ĐẢNG CỘNG SẢN VIỆT NAM | CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM Độc lập - Tự do - Hạnh phúc "
-        "|| Số: 12/TB-BĐT | Hà Nội, ngày 05 tháng 12 năm 2025",
-        kind="table",
+    header = _table(
+        ("BÁO ĐIỆN TỬ ĐẢNG CỘNG SẢN VIỆT NAM", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM Độc lập - Tự do - Hạnh phúc"),
+        ("Số: 12/TB-BĐT", "Hà Nội, ngày 05 tháng 12 năm 2025"),
     )
     doc = _doc(header, "THÔNG BÁO", BODY)
     assert doc.issuer == "BÁO ĐIỆN TỬ ĐẢNG CỘNG SẢN VIỆT NAM"
@@ -307,6 +340,8 @@ def parsed() -> dict[str, ParsedDocument]:
 
 
 def _parse(parsed: dict[str, ParsedDocument], relative: str) -> ParsedDocument:
+    if relative.endswith(".doc"):
+        require_soffice()
     if relative not in parsed:
         parsed[relative] = parse_document(corpus_path("public", *relative.split("/")).read_bytes())
     return parsed[relative]
@@ -317,22 +352,35 @@ def _value(doc: ParsedDocument, field: str) -> str | None:
     return value.isoformat() if isinstance(value, date) else value
 
 
-@pytest.mark.parametrize("relative", ADMIN)
-def test_corpus_document_matches_its_truth(relative: str, parsed: dict[str, ParsedDocument]) -> None:
-    """Word and text PDFs exactly; OCR'd scans with diacritics and case folded, as OCR misreads them,
-    apart from the handwritten digits listed in OCR_MISREADS."""
+@pytest.mark.needs_tesseract
+@pytest.mark.parametrize(("relative", "field"), [_exactly(r, f) for r in ADMIN for f in FIELDS])
+def test_corpus_field_matches_its_truth_exactly(relative: str, field: str, parsed: dict[str, ParsedDocument]) -> None:
+    """Every field as people read it, diacritics and all; the known OCR misses are expected to fail
+    (strictly: once OCR reads one right, move it out of `known_ocr_misses`)."""
+    assert _value(_parse(parsed, relative), field) == TRUTH[relative][field]
+
+
+@pytest.mark.needs_tesseract
+@pytest.mark.parametrize(("relative", "field"), KNOWN_MISSES)
+def test_a_known_ocr_miss_still_reads_as_recorded(relative: str, field: str, parsed: dict[str, ParsedDocument]) -> None:
     doc = _parse(parsed, relative)
-    truth = TRUTH[relative]
-    for field in FIELDS:
-        got, want = _value(doc, field), truth[field]
-        if (relative, field) in OCR_MISREADS:
-            assert got == OCR_MISREADS[relative, field], field
-        elif doc.extraction == "ocr" and field in ("issuer", "signer", "doc_number") and want is not None:
-            assert got is not None and fold(got) == fold(want), field
-        else:
-            assert got == want, field
+    miss = _known_miss(relative, field)
+    assert miss is not None and doc.extraction == "ocr"
+    assert _value(doc, field) == miss["reads"]
 
 
+@pytest.mark.needs_tesseract
+@pytest.mark.parametrize(("relative", "field"), DIACRITICS_MISSES)
+def test_a_diacritics_miss_matches_its_truth_folded(
+    relative: str, field: str, parsed: dict[str, ParsedDocument]
+) -> None:
+    """Beside the exact comparison, never instead of it: OCR read every letter, only marks are wrong."""
+    got, want = _value(_parse(parsed, relative), field), TRUTH[relative][field]
+    assert got is not None and want is not None
+    assert got != want and fold(got) == fold(want)
+
+
+@pytest.mark.needs_tesseract
 @pytest.mark.parametrize("relative", ADMIN + SAMPLES)
 def test_motto_is_one_block_of_its_own(relative: str, parsed: dict[str, ParsedDocument]) -> None:
     doc = _parse(parsed, relative)
@@ -353,6 +401,7 @@ def _motto_parts(text: str) -> list[bool]:
     return [nation >= 0 and spaced[nation : nation + len(MOTTO[0])].isupper(), MOTTO[1] in folded]
 
 
+@pytest.mark.needs_tesseract
 @pytest.mark.parametrize("relative", SAMPLES)
 def test_a_sample_on_a_textbook_page(relative: str, parsed: dict[str, ParsedDocument]) -> None:
     doc = _parse(parsed, relative)
@@ -365,12 +414,14 @@ def test_a_sample_on_a_textbook_page(relative: str, parsed: dict[str, ParsedDocu
     assert doc.blocks[0].text == "TÌM HIỂU CHUNG VỀ VĂN BẢN HÀNH CHÍNH"  # the page's heading stays out of the issuer
 
 
+@pytest.mark.needs_tesseract
 @pytest.mark.parametrize("relative", sorted(UNREADABLE))
 def test_an_unreadable_photo_gives_no_made_up_parts(relative: str, parsed: dict[str, ParsedDocument]) -> None:
     doc = _parse(parsed, relative)
     assert all(getattr(doc, field) is None for field in FIELDS)
 
 
+@pytest.mark.slow
 def test_a_run_writes_the_new_documents_columns_beside_files_written_without_them(tmp_path: Path) -> None:
     """Older files lack the four columns: DuckDB (by name) and compaction read them as nulls."""
     source, dest = tmp_path / "in", tmp_path / "out"
@@ -416,7 +467,7 @@ def _doc_id(dest: Path, name: str) -> str:
     ],
 )
 def test_without_a_type_line_the_symbol_names_the_type(number_line: str, doc_type: str) -> None:
-    doc = _doc(WORD_HEADER.text.split(" || ")[0], number_line, "Kính gửi: Sở Tài chính", BODY)
+    doc = _doc(" | ".join(WORD_HEADER.rows[0]), number_line, "Kính gửi: Sở Tài chính", BODY)
     assert doc.doc_type == doc_type
     assert doc.doc_number == number_line.removeprefix("Số").lstrip(": ")
 
@@ -443,10 +494,9 @@ def test_the_demo_s_official_letter(tmp_path: Path) -> None:
 
 def test_text_without_spaces_in_the_top_block_is_read_quickly() -> None:
     """A text layer that lost its spaces: the place-and-date pattern must not backtrack into it."""
-    started = time.perf_counter()
     long_run = "X" * 400 + ", ngày 5 tháng 3 năm 2018"
-    doc = _doc("ỦY BAN NHÂN DÂN " + "A" * 3000, "Số: 12/BC-UBND", long_run, "BÁO CÁO", BODY)
-    assert time.perf_counter() - started < 5
+    with stop_if_hung(120):
+        doc = _doc("ỦY BAN NHÂN DÂN " + "A" * 3000, "Số: 12/BC-UBND", long_run, "BÁO CÁO", BODY)
     assert doc.doc_number == "12/BC-UBND"
 
 

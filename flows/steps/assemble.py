@@ -22,10 +22,33 @@ class Tally:
 
     documents: int = 0
     paragraphs: int = 0
-    duplicates: int = 0
-    pages: int = 0
+    exact_duplicates: int = 0
+    near_duplicates: int = 0
+    similar_to_links: int = 0
+    pages_text_layer: int = 0
+    pages_ocr: int = 0
     errors: Counter[str] = field(default_factory=Counter)
     formats: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def duplicates(self) -> int:
+        return self.exact_duplicates + self.near_duplicates
+
+    @property
+    def pages(self) -> int:
+        return self.pages_text_layer + self.pages_ocr
+
+    def count(self, result: Parsed, flagged: FlaggedDocument) -> None:
+        """Count one written document."""
+        document = result.document
+        self.documents += 1
+        self.formats[f"{document.source_format} ({document.extraction})"] += 1
+        self.pages_ocr += len(document.ocr_pages)
+        self.pages_text_layer += (document.page_count or 0) - len(document.ocr_pages)
+        self.paragraphs += len(flagged.paragraphs)
+        self.exact_duplicates += flagged.exact_duplicates
+        self.near_duplicates += flagged.near_duplicates
+        self.similar_to_links += flagged.similar_to_links
 
 
 def assemble_batch(
@@ -50,11 +73,7 @@ def assemble_batch(
         batch.paragraphs.extend(flagged.paragraphs)
         batch.documents.append(_document_record(result, flagged, run_id, now, parser_version))
         batch.files.append(fingerprint(result.source, result.doc_id))
-        tally.documents += 1
-        tally.formats[f"{result.document.source_format} ({result.document.extraction})"] += 1
-        tally.pages += result.document.page_count or 0
-        tally.paragraphs += len(flagged.paragraphs)
-        tally.duplicates += flagged.duplicate_count
+        tally.count(result, flagged)
     batch.index = index.unwritten()
     return batch
 

@@ -8,6 +8,7 @@ unchanged archive costs no rows at all. Plain functions, no Prefect.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -15,13 +16,27 @@ from datetime import UTC, datetime
 from reportflow.flows.steps.listing import UNREADABLE, Listing
 from reportflow.flows.steps.parse import Failed, Parsed
 from reportflow.flows.steps.sources import SourceFile, file_digest, fingerprint
-from reportflow.schemas import ErrorRecord, FileRecord, SeenFileRecord
+from reportflow.schemas import (
+    ConverterMissingError,
+    ErrorRecord,
+    FileRecord,
+    OcrFailedError,
+    SeenFileRecord,
+    TimedOutError,
+    UnreadableError,
+    WorkerDiedError,
+)
 
 # A file's state while it holds a current document.
 HOLDS_DOCUMENT = ("ingested", "same_bytes_as", "unchanged")
 # Failures that a new attempt at the same bytes may cure; after this many nights they are left alone too.
-TRANSIENT_ERRORS = frozenset({"timeout", "worker_died", UNREADABLE, "ocr_failed", "converter_missing"})
+TRANSIENT_ERRORS = frozenset(
+    error.error_type
+    for error in (TimedOutError, WorkerDiedError, UnreadableError, OcrFailedError, ConverterMissingError)
+)
 TRANSIENT_ATTEMPTS = 3
+# Why a listed file was not parsed although it can be: the `runs` columns `skipped_*`.
+UNCHANGED, ALREADY_INGESTED, SAME_BYTES = "unchanged", "already_ingested", "same_bytes"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +54,7 @@ class Inventory:
     rows: list[FileRecord] = field(default_factory=list)
     copies: list[SourceFile] = field(default_factory=list)  # same bytes as a file parsed in this run
     errors: list[ErrorRecord] = field(default_factory=list)
+    skipped: Counter[str] = field(default_factory=Counter)
     left_alone: int = 0
     not_settled: int = 0
     removed: int = 0
@@ -96,6 +112,7 @@ def _sort_out(
     cached = fingerprints.get(source.uri)
     if cached and (cached.size_bytes, cached.mtime_ns) == (source.size, source.mtime_ns) and cached.doc_id in known:
         row.add(source, "unchanged", cached.doc_id)
+        inventory.skipped[UNCHANGED] += 1
         return
     try:
         doc_id = file_digest(source)
@@ -103,10 +120,12 @@ def _sort_out(
         inventory.todo.append(source)  # parsing reports why it cannot be read
         return
     if doc_id in known:
+        inventory.skipped[ALREADY_INGESTED] += 1
         inventory.learned.append(fingerprint(source, doc_id))
         held_before = state is not None and state.doc_id == doc_id
         row.add(source, "unchanged" if held_before else "same_bytes_as", doc_id)
     elif doc_id in seen_bytes:
+        inventory.skipped[SAME_BYTES] += 1
         inventory.learned.append(fingerprint(source, doc_id))
         inventory.copies.append(replace(source, doc_id=doc_id))
     else:

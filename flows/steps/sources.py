@@ -6,7 +6,7 @@ import errno
 import hashlib
 import os
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import BinaryIO, cast
@@ -15,15 +15,13 @@ from urllib.parse import unquote, urlparse
 import pyarrow.fs as pafs
 
 from reportflow.flows.steps.names import decode_name
-from reportflow.schemas import SeenFileRecord
+from reportflow.schemas import SeenFileRecord, SourceError
 
 _CHUNK = 1 << 20
 READ_ATTEMPTS, RETRY_DELAY_SECONDS = 3, 0.5
 TRANSIENT_ERRNOS = {errno.EAGAIN, errno.EINTR, errno.ETIMEDOUT, errno.EBUSY, errno.ESTALE, errno.ECONNRESET}
-
-
-class SourceError(Exception):
-    """SOURCE or DEST cannot be used."""
+# Why a file is not parsed: its size and mtime match its fingerprint (not even read), its bytes were
+# ingested by an earlier run, or they equal an earlier file's of this run.
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,29 +122,6 @@ def read_source(source: SourceFile, attempts: int = READ_ATTEMPTS) -> bytes:
                 raise
             time.sleep(RETRY_DELAY_SECONDS * attempt)
     raise AssertionError("unreachable")
-
-
-def select_new(
-    files: list[SourceFile], known: set[str], fingerprints: dict[str, SeenFileRecord]
-) -> tuple[list[SourceFile], list[SeenFileRecord]]:
-    """Files whose bytes were never ingested (of byte-identical files only the first), and fingerprints
-    for the skipped files that had none. A file whose size and mtime match its fingerprint is not read."""
-    todo, learned, seen = [], [], set(known)
-    for source in files:
-        cached = fingerprints.get(source.uri)
-        if cached and (cached.size_bytes, cached.mtime_ns) == (source.size, source.mtime_ns) and cached.doc_id in known:
-            continue
-        try:
-            doc_id = file_digest(source)
-        except OSError:
-            todo.append(source)  # parsing reports why it cannot be read
-            continue
-        if doc_id in seen:
-            learned.append(fingerprint(source, doc_id))
-        else:
-            seen.add(doc_id)
-            todo.append(replace(source, doc_id=doc_id))
-    return todo, learned
 
 
 def fingerprint(source: SourceFile, doc_id: str) -> SeenFileRecord:

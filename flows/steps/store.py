@@ -22,18 +22,19 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.dataset as ds
-import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
-from reportflow.flows.steps.dedup import dedup_key
-from reportflow.flows.steps.dedup_index import Frozen, SeenIndex
-from reportflow.flows.steps.destination import (
-    Destination,
+from reportflow.flows.steps.destination import Destination, open_destination
+from reportflow.schemas import (
     DestinationBusyError,
+    DocumentRecord,
+    ErrorRecord,
+    FileRecord,
+    ParagraphRecord,
+    RunRecord,
+    SeenFileRecord,
     StoreError,
-    open_destination,
 )
-from reportflow.schemas import DocumentRecord, ErrorRecord, FileRecord, ParagraphRecord, RunRecord, SeenFileRecord
 from reportflow.schemas.records import arrow_schema, to_table
 
 log = logging.getLogger(__name__)
@@ -160,20 +161,6 @@ class DatasetStore:
             rows.extend(FileRecord(**row) for row in table.to_pylist())
         return rows
 
-    def load_index(self) -> SeenIndex:
-        """First occurrences from earlier batches, from the index files alone; earlier text is read only on demand."""
-        files = self.dest.listing(INDEX_DIR, "ingest_date=*/part-*.parquet")
-        paragraphs = ["paragraphs/" + f.removeprefix(INDEX_DIR + "/") for f in files]
-        texts = _ParagraphKeys([self.dest.path(p) for p in paragraphs], self.dest.filesystem)
-        docs = self.read("documents", ["content_hash", "doc_id"], ds.field("duplicate_of_doc_id").is_null())
-        tables = [pq.read_table(self.dest.path(f), filesystem=self.dest.filesystem) for f in files]
-        return SeenIndex(
-            frozen=Frozen(tables, texts.fetch),
-            contents={
-                c: d for c, d in zip(docs["content_hash"].to_pylist(), docs["doc_id"].to_pylist(), strict=True) if c
-            },
-        )
-
     def begin_run(self, run: RunRecord) -> None:
         """Record that a run started, so that a run killed half way still gets its `runs` row."""
         self.update_run(run)
@@ -199,26 +186,6 @@ class DatasetStore:
                 log.warning("run %s was interrupted; recording it as such", run.run_id)
                 self.finish_run(dataclasses.replace(run, status="interrupted"))
             self.dest.delete(marker)
-
-
-class _ParagraphKeys:
-    """Matching keys of earlier paragraphs, read from the one paragraphs file that holds them; recent files cached."""
-
-    def __init__(self, files: list[str], filesystem: pafs.FileSystem, cached: int = 8) -> None:
-        self._files = files
-        self._filesystem = filesystem
-        self._cache: dict[int, dict[str, str]] = {}
-        self._cached = cached
-
-    def fetch(self, file: int, paragraphs: Sequence[tuple[str, int]]) -> list[str]:
-        if file not in self._cache:
-            if len(self._cache) >= self._cached:
-                del self._cache[next(iter(self._cache))]
-            table = pq.read_table(self._files[file], columns=["paragraph_id", "text"], filesystem=self._filesystem)
-            ids, texts = table["paragraph_id"].to_pylist(), table["text"].to_pylist()
-            self._cache[file] = dict(zip(ids, texts, strict=True))
-        texts = self._cache[file]
-        return [dedup_key(texts[f"{doc_id}:{i}"]) for doc_id, i in paragraphs]
 
 
 def _run_to_json(run: RunRecord) -> dict[str, Any]:

@@ -23,11 +23,11 @@ from typing import Any
 import pypdfium2 as pdfium
 from PIL import Image
 
-import reportflow.parsers.ocr as ocr
+import reportflow.parsers.ocr.tesseract as tesseract
 from reportflow.parsers import parse_document
-from reportflow.parsers.image import scan_dpi
-from reportflow.parsers.ocr import DEFAULT_LANGUAGES, RENDER_DPI, OcrSettings, ocr_page
-from reportflow.parsers.pdf import PageRenderer
+from reportflow.parsers.formats.image import scan_dpi
+from reportflow.parsers.formats.pdf import PageRenderer
+from reportflow.parsers.ocr.tesseract import DEFAULT_LANGUAGES, RENDER_DPI, OcrSettings, ocr_page
 
 SCANNED = {"scanned_pdf", "image", "mixed_pdf", "ocr_layer_pdf"}
 
@@ -63,17 +63,17 @@ def _ocr_one(job: tuple[str, float]) -> tuple[float, int]:
     """Seconds for one page, and how many times Tesseract read it (2: turned by orientation and read again)."""
     path, dpi = job
     reads = 0
-    read_words = ocr._read_words
+    read_words = tesseract._read_words
 
     def counted(*args: Any) -> Any:
         nonlocal reads
         reads += 1
         return read_words(*args)
 
-    ocr._read_words = counted
+    tesseract._read_words = counted
     start = time.perf_counter()
     ocr_page(Image.open(path), dpi, 1, OcrSettings())
-    ocr._read_words = read_words
+    tesseract._read_words = read_words
     return time.perf_counter() - start, reads
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pdfplumber
 from timing import best_of
 
-from reportflow.parsers.pdf import parse_pdf
+from reportflow.parsers.formats.pdf import parse_pdf
 
 REPEATS = 3
 

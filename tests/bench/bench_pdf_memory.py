@@ -18,7 +18,7 @@ from reportlab.pdfgen.canvas import Canvas
 PARSE = """
 import resource, sys
 from pathlib import Path
-from reportflow.parsers.pdf import parse_pdf
+from reportflow.parsers.formats.pdf import parse_pdf
 doc = parse_pdf(Path(sys.argv[1]).read_bytes())
 print(len(doc.blocks), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
 """

@@ -28,26 +28,34 @@ def corpus_files() -> list[Path]:
 
 def parse_one(path: Path) -> dict[str, Any]:
     from reportflow.parsers import parse_document
-    from reportflow.schemas import ReportflowError
+    from reportflow.schemas import InputError
 
     try:
         doc = parse_document(path.read_bytes())
-    except ReportflowError as exc:
+    except InputError as exc:
         return {"error_type": exc.error_type, "message": str(exc)}
     return json.loads(json.dumps(dataclasses.asdict(doc), default=str))
 
 
 def dump(out: Path, with_ocr: bool) -> None:
-    from reportflow.parsers import detect_format
-
     result: dict[str, Any] = {}
     for path in corpus_files():
         name = str(path.relative_to(REPO.parent))
-        if not with_ocr and detect_format(path.read_bytes()) in SCAN_FORMATS:
+        if not with_ocr and _is_scan(path):
             continue
         result[name] = parse_one(path)
         print(name, "error" if "error_type" in result[name] else len(result[name]["blocks"]), flush=True)
     out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def _is_scan(path: Path) -> bool:
+    from reportflow.parsers import detect_format
+    from reportflow.schemas import InputError
+
+    try:
+        return detect_format(path.read_bytes()) in SCAN_FORMATS
+    except InputError:  # an empty file: parse_one gives its error
+        return False
 
 
 def diff(before_path: Path, after_path: Path) -> int:

@@ -19,16 +19,17 @@ from docx.oxml.text.paragraph import CT_P
 from docx.text.paragraph import Paragraph
 from lxml import etree
 
-from reportflow.parsers.ooxml_strict import STRICT_NAMESPACE, to_transitional
-from reportflow.parsers.text import normalize_text
-from reportflow.parsers.word_legacy import decode_legacy_text
-from reportflow.parsers.word_xml import (
+from reportflow.parsers.formats.ooxml_strict import STRICT_NAMESPACE, to_transitional
+from reportflow.parsers.formats.word_legacy import decode_legacy_text
+from reportflow.parsers.formats.word_package import as_document_package
+from reportflow.parsers.formats.word_tables import layout_cells
+from reportflow.parsers.formats.word_xml import (
     footnote_texts,
     iter_block_elements,
     paragraph_content,
     table_rows,
-    table_text,
 )
+from reportflow.parsers.text import normalize_text, table_block
 from reportflow.schemas import (
     Block,
     CorruptFileError,
@@ -64,6 +65,7 @@ def parse_docx(data: bytes) -> ParsedDocument:
 def _open(data: bytes) -> WordDocument:
     if _check_package(data):
         data = to_transitional(data)
+    data = as_document_package(data)
     try:
         return docx.Document(io.BytesIO(data))
     except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError, etree.XMLSyntaxError) as e:
@@ -129,9 +131,14 @@ def _blocks_in(
     """The blocks of the body or of one text box, the boxes anchored in its paragraphs after each."""
     for element in iter_block_elements(container):
         if element.tag != _W_P:
-            text = table_text(table_rows(element))
-            if text:
-                yield Block(normalize_text(text), kind="table")
+            cells = layout_cells(element)
+            if cells is not None:  # a table laying out prose: its paragraphs, cell by cell
+                for cell in cells:
+                    yield from _blocks_in(cell, document, notes, chains)
+                continue
+            table = table_block(table_rows(element))
+            if table is not None:
+                yield table
                 after_picture = False
             continue
         content = paragraph_content(element)

@@ -12,9 +12,9 @@ import re
 from collections.abc import Sequence
 from datetime import date
 
-from reportflow.parsers.dates import parse_dateline
 from reportflow.parsers.language import detect_language
-from reportflow.parsers.vn_admin import AdminDocument, read_admin_layout
+from reportflow.parsers.vietnamese.admin import AdminDocument, read_admin_layout
+from reportflow.parsers.vietnamese.dates import parse_dateline
 from reportflow.schemas import Block, ParsedDocument
 
 DATELINE_SEARCH_HEAD = 6

@@ -1,4 +1,5 @@
-"""Text-layer PDFs through pdfplumber, one page at a time."""
+"""PDFs one page at a time: a page from its text layer (pdfplumber), or by OCR of its rendering (pdfium) when it is
+a scan."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import logging
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 
 import pdfplumber
 import pypdfium2 as pdfium
@@ -17,10 +19,13 @@ from pdfplumber.pdf import PDF
 from pdfplumber.utils.exceptions import PdfminerException
 from PIL import Image
 
-from reportflow.parsers.ocr import RENDER_DPI, OcrSettings, has_seal, ocr_page
-from reportflow.parsers.pdf_flow import page_blocks
-from reportflow.parsers.pdf_page import PageLayout, read_page
-from reportflow.schemas import CorruptFileError, EncryptedError, NoTextError, ParsedDocument, TooLargeError
+from reportflow.parsers.formats.pdf_text_layer import text_layer
+from reportflow.parsers.layout.lines import PageLayout
+from reportflow.parsers.layout.paragraphs import paged_document
+from reportflow.parsers.ocr.preprocess import has_seal
+from reportflow.parsers.ocr.routing import read_page
+from reportflow.parsers.ocr.tesseract import RENDER_DPI, OcrSettings
+from reportflow.schemas import CorruptFileError, EncryptedError, ParsedDocument, TooLargeError
 
 log = logging.getLogger(__name__)
 
@@ -33,20 +38,8 @@ SEAL_PREVIEW_DPI = 40
 
 def parse_pdf(data: bytes, settings: OcrSettings | None = None) -> ParsedDocument:
     """Blocks of a PDF: its text layer where one is usable, OCR of the rendered page where not."""
-    settings = settings or OcrSettings()
-    pages = list(_read_pages(data, settings))
-    ocr_pages = tuple(page.number for page in pages if page.needs_ocr)
-    blocks = tuple(page_blocks(pages))
-    if not blocks:
-        raise NoTextError("The PDF holds no text, and OCR found none.")
-    return ParsedDocument(
-        source_format="pdf",
-        extraction=_extraction(pages),
-        blocks=blocks,
-        page_count=len(pages),
-        has_style_cues=not ocr_pages,
-        ocr_pages=ocr_pages,
-    )
+    pages = list(_read_pages(data, settings or OcrSettings()))
+    return paged_document(pages, "pdf", "The PDF holds no text, and OCR found none.")
 
 
 def with_widget_text(data: bytes) -> bytes:
@@ -101,15 +94,6 @@ def _check_size(page: Page, number: int) -> None:
         raise TooLargeError(f"Page {number} measures {size} points, over the {MAX_PAGE_POINTS:,} limit.")
 
 
-def _extraction(pages: list[PageLayout]) -> str:
-    """`text_layer`, `ocr`, or `mixed` when some pages were read from their text layer and some by OCR."""
-    ocr = any(page.needs_ocr for page in pages)
-    text_layer = any(page.lines and not page.needs_ocr for page in pages)
-    if ocr and text_layer:
-        return "mixed"
-    return "ocr" if ocr else "text_layer"
-
-
 def _read_pages(data: bytes, settings: OcrSettings) -> Iterator[PageLayout]:
     """Text from the PDF with its widgets flattened; scans rendered from the PDF as it came, as a
     signature's stamp drawn over a scan only adds noise to OCR."""
@@ -119,20 +103,17 @@ def _read_pages(data: bytes, settings: OcrSettings) -> Iterator[PageLayout]:
             count = _page_count(pdf)
             rendered = PageRenderer(data)
             for index in range(start, min(start + PAGES_PER_OPEN, count)):
-                _check_size(pdf.pages[index], index + 1)
-                layout = _read_one(pdf.pages[index], index + 1)
-                if layout.needs_ocr:
-                    layout = _ocr(rendered, index, settings)
-                yield layout
+                yield _read_one(pdf.pages[index], index + 1, rendered, settings)
             rendered.close()
         start += PAGES_PER_OPEN
 
 
-def _ocr(renderer: PageRenderer, index: int, settings: OcrSettings) -> PageLayout:
-    image, dpi = renderer.render(index)
-    layout = ocr_page(image, dpi, index + 1, settings)
-    layout.needs_ocr = True
-    return layout
+def _read_one(page: Page, number: int, renderer: PageRenderer, settings: OcrSettings) -> PageLayout:
+    _check_size(page, number)
+    try:
+        return read_page(text_layer(page, number), partial(renderer.render, number - 1), settings)
+    finally:
+        page.close()
 
 
 class PageRenderer:
@@ -186,25 +167,9 @@ def _open(data: bytes) -> PDF:
         raise CorruptFileError(f"Not a readable PDF: {type(e).__name__}: {e}.") from e
 
 
-def _out_of_memory(error: Exception) -> bool:
-    """pdfplumber wraps whatever pdfminer raised, a MemoryError from the worker's memory cap included."""
-    return isinstance(error, MemoryError) or any(isinstance(arg, MemoryError) for arg in error.args)
-
-
 def _page_count(pdf: PDF) -> int:
     """pdfminer reads the page tree lazily: a broken one fails here, with any of its many exception types."""
     try:
         return len(pdf.pages)
     except Exception as e:
         raise CorruptFileError(f"The PDF's page tree could not be read: {type(e).__name__}: {e}.") from e
-
-
-def _read_one(page: Page, number: int) -> PageLayout:
-    try:
-        return read_page(page, number)
-    except Exception as e:
-        if _out_of_memory(e):
-            raise MemoryError(f"Page {number} of the PDF needs more memory than allowed.") from e
-        raise CorruptFileError(f"Page {number} of the PDF could not be read: {type(e).__name__}: {e}.") from e
-    finally:
-        page.close()

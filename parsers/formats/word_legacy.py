@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from docx.oxml.ns import qn
 from lxml import etree
 
-from reportflow.parsers.vn_legacy import TCVN3, decode, detect_encoding, font_encoding, reads_as
+from reportflow.parsers.vietnamese.legacy_fonts import TCVN3, decode, detect_encoding, font_encoding, reads_as
 
 DETECTION_SAMPLE_CHARS = 20_000
 

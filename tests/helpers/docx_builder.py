@@ -12,7 +12,7 @@ from docx.document import Document as WordDocument
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 
-from reportflow.parsers.ooxml_strict import rewrite_xml_parts
+from reportflow.parsers.formats.ooxml_strict import rewrite_xml_parts
 
 W_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
 V_NS = 'xmlns:v="urn:schemas-microsoft-com:vml"'

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 
 from PIL import Image, ImageSequence, UnidentifiedImageError
 
-from reportflow.parsers.ocr import OcrSettings, ocr_page
-from reportflow.parsers.pdf_flow import page_blocks
-from reportflow.parsers.pdf_page import PageLayout
-from reportflow.schemas import CorruptFileError, NoTextError, ParsedDocument, TooLargeError
+from reportflow.parsers.layout.lines import PageLayout
+from reportflow.parsers.layout.paragraphs import paged_document
+from reportflow.parsers.ocr.tesseract import OcrSettings, ocr_page
+from reportflow.schemas import CorruptFileError, ParsedDocument, TooLargeError
 
 MAX_PIXELS = 120_000_000
 DEFAULT_DPI = 300.0
@@ -22,18 +22,8 @@ A4_WIDTH_INCHES = 8.27
 
 def parse_image(data: bytes, settings: OcrSettings | None = None) -> ParsedDocument:
     """OCR of every page (frame) of an image file."""
-    settings = settings or OcrSettings()
-    pages = list(_pages(data, settings))
-    blocks = tuple(page_blocks(pages))
-    if not blocks:
-        raise NoTextError("OCR found no text in the image.")
-    return ParsedDocument(
-        source_format="image",
-        extraction="ocr",
-        blocks=blocks,
-        page_count=len(pages),
-        ocr_pages=tuple(page.number for page in pages),
-    )
+    pages = list(_pages(data, settings or OcrSettings()))
+    return paged_document(pages, "image", "OCR found no text in the image.")
 
 
 def _pages(data: bytes, settings: OcrSettings) -> Iterator[PageLayout]:

@@ -14,6 +14,8 @@ from typing import cast
 from docx.oxml.ns import nsmap, qn
 from lxml import etree
 
+from reportflow.parsers.text import table_text
+
 # A paragraph without text boxes (nearly every one) owns every run below it.
 _ALL_TEXT_NODES = etree.XPath(
     ".//w:r[not(ancestor::w:moveFrom) and not(ancestor::w:del)]"
@@ -130,31 +132,46 @@ def iter_block_elements(parent: etree._Element, tags: tuple[str, ...] = (_W_P, _
 
 
 def table_rows(tbl: etree._Element) -> list[list[str]]:
-    """Cell texts per row; a merged cell counts once, a vertically continued cell is empty."""
+    """Cell texts per row; a merged cell counts once, a vertically continued cell is empty.
+
+    A table nested in a cell goes on in the row, its rows breaking it, so that layout tables set in layout
+    tables (a document's foot: recipients | signer, inside one cell) read as one grid of cells.
+    """
     rows = []
     for tr in iter_block_elements(tbl, (_W_TR,)):
-        cells = [_cell_text(tc) for tc in iter_block_elements(tr, (_W_TC,))]
-        if any(cells):
-            rows.append(cells)
+        pieces: list[list[str]] = [[]]
+        for tc in iter_block_elements(tr, (_W_TC,)):
+            first, *rest = _cell_rows(tc)
+            pieces[-1].extend(first)
+            pieces.extend(rest)
+        if any(any(cells) for cells in pieces):
+            rows.extend(pieces)
     return rows
 
 
-def table_text(rows: list[list[str]]) -> str:
-    """The contract's table text: cells joined by ` | `, rows by ` || `."""
-    return " || ".join(" | ".join(cells) for cells in rows)
-
-
-def _cell_text(tc: etree._Element) -> str:
-    """The text of a table cell, a text box or a footnote: its paragraphs, boxes and tables in order."""
-    parts = []
-    for element in iter_block_elements(tc):
+def _cell_rows(container: etree._Element) -> list[list[str]]:
+    """The text of a table cell, a text box or a footnote (its paragraphs, boxes and tables in order) as one
+    row of one cell, which the rows and cells of a table nested in it continue."""
+    rows = [[""]]
+    for element in iter_block_elements(container):
         if element.tag == _W_P:
             content = paragraph_content(element)
-            parts.append(content.text)
-            parts.extend(_cell_text(box) for box in content.boxes)
+            _continue(rows, [[content.text]])
+            for box in content.boxes:
+                _continue(rows, _cell_rows(box))
         else:
-            parts.append(table_text(table_rows(element)))
-    return " ".join(" ".join(parts).split())
+            _continue(rows, table_rows(element))
+    return [[" ".join(cell.split()) for cell in row] for row in rows]
+
+
+def _continue(rows: list[list[str]], more: list[list[str]]) -> None:
+    """`more` joined on: its first cell goes on in the last cell, its further rows follow."""
+    if not more:
+        return
+    (first, *cells), *further = more
+    rows[-1][-1] += " " + first
+    rows[-1].extend(cells)
+    rows.extend(list(row) for row in further)
 
 
 def footnote_texts(footnotes_root: etree._Element | None) -> dict[str, str]:
@@ -165,5 +182,5 @@ def footnote_texts(footnotes_root: etree._Element | None) -> dict[str, str]:
     for note in footnotes_root.iter(qn("w:footnote")):
         if note.get(_W_TYPE) in ("separator", "continuationSeparator", "continuationNotice"):
             continue
-        notes[str(note.get(_W_ID))] = _cell_text(note)
+        notes[str(note.get(_W_ID))] = table_text(_cell_rows(note))
     return notes

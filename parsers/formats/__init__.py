@@ -1,0 +1,1 @@
+"""Readers of each file format: bytes in, blocks of one document out."""
