@@ -36,8 +36,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "compact":
         return _compact(args.dest)
     _quiet_prefect(args.verbose)
-    # Dask workers elsewhere could not reach a server on this machine's 127.0.0.1: Prefect decides there.
-    api = start_temporary_api() if args.command == "run" and not args.dask_address else None
+    # Dask workers never talk to it: the parse tasks wait for them in this process.
+    api = start_temporary_api() if args.command == "run" else None
     if api is not None:
         atexit.register(api.stop)  # after Prefect's own exit hooks have sent their last logs and events
     problem = _preflight(args.source, args.dest)
@@ -107,12 +107,12 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, api: TemporaryApi | None) -> int:
-    from reportflow.flows.ingest import ingest, task_runner
+    from reportflow.flows.ingest import ingest
 
-    flow = ingest.with_options(task_runner=task_runner(args.dask_address)) if args.dask_address else ingest
+    cluster = {"dask_address": args.dask_address} if args.dask_address else {}
     try:
         with _progress_bar(enabled=sys.stderr.isatty() and not args.no_progress), _using(api):
-            run = flow(**_flow_parameters(args))
+            run = ingest(**_flow_parameters(args), **cluster)
     except DestinationBusyError as e:
         print(f"reportflow: {e}; try again when it has finished", file=sys.stderr)
         return EXIT_BUSY

@@ -16,7 +16,7 @@ from prefect import flow, get_run_logger, runtime, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
-from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from reportflow.flows.defaults import (
     DEFAULT_BATCH_SIZE,
@@ -28,6 +28,7 @@ from reportflow.flows.defaults import (
 )
 from reportflow.flows.progress import report_progress
 from reportflow.flows.steps.assemble import Tally, assemble_batch
+from reportflow.flows.steps.cluster import DaskParsing, dask_parsing
 from reportflow.flows.steps.compact import recover_compaction
 from reportflow.flows.steps.dedup import DedupSettings
 from reportflow.flows.steps.dedup_index import SeenIndex, load_index
@@ -65,20 +66,18 @@ BATCHES_IN_FLIGHT = 3
 DASK_ADDRESS_ENV = "REPORTFLOW_DASK_ADDRESS"
 
 
-def task_runner(dask_address: str | None = None) -> Any:
-    """Batches parse on the Dask cluster at this address, else in threads feeding local worker processes."""
-    address = dask_address or os.environ.get(DASK_ADDRESS_ENV)
-    if not address:
-        return ThreadPoolTaskRunner(max_workers=BATCHES_IN_FLIGHT)
-    from prefect_dask.task_runners import DaskTaskRunner
-
-    return DaskTaskRunner(address=address)
+def cluster_address(dask_address: str | None = None) -> str | None:
+    """The Dask cluster to parse on: the one given, else the one the environment names, else none."""
+    return dask_address or os.environ.get(DASK_ADDRESS_ENV) or None
 
 
-# Repeating a batch is harmless (a Dask worker that dies makes it run again): it only reads its files.
+# Runs in the flow's process either way, reporting to the flow's API; on a cluster it only waits for the
+# Dask worker. Repeating a batch is harmless (a Dask worker that dies makes it run again): it only reads.
 @task(cache_policy=NO_CACHE, task_run_name="parse-batch-{seq}")
-def parse_batch(chunk: list[SourceFile], settings: WorkerSettings, seq: int) -> list[Parsed | Failed]:
-    return parse_in_workers(chunk, settings)
+def parse_batch(
+    chunk: list[SourceFile], settings: WorkerSettings, seq: int, cluster: DaskParsing | None = None
+) -> list[Parsed | Failed]:
+    return cluster.parse(chunk, settings) if cluster else parse_in_workers(chunk, settings)
 
 
 def _write_batch(
@@ -98,7 +97,11 @@ def _write_batch(
     store.update_run(_tallied(run, tally, status="running"))
 
 
-@flow(name="reportflow-ingest", task_runner=task_runner())
+# Threads: each batch's task feeds this machine's worker processes, or waits for a Dask worker.
+LOCAL_RUNNER: TaskRunner[Any] = ThreadPoolTaskRunner(max_workers=BATCHES_IN_FLIGHT)
+
+
+@flow(name="reportflow-ingest", task_runner=LOCAL_RUNNER)
 def ingest(
     source: str,
     dest: str,
@@ -115,14 +118,16 @@ def ingest(
     reprocess: bool = False,
     reprocess_format: str | None = None,
     reprocess_older: bool = False,
+    dask_address: str | None = None,
 ) -> RunRecord:
-    """Ingest every new file under SOURCE into the Parquet datasets under DEST."""
+    """Ingest every new file under SOURCE into the Parquet datasets under DEST (parsing on the Dask cluster
+    at DASK_ADDRESS, or the one `REPORTFLOW_DASK_ADDRESS` names, if any)."""
     settings = DedupSettings(threshold=near_threshold)
     parse_settings = ParseSettings(ocr=OcrSettings(languages=ocr_languages))
     worker_settings = WorkerSettings(workers, time_limit, max_file_mb, max_memory_mb, parse_settings)
     run = _new_run(source)
     store = DatasetStore(dest)
-    with store.locked(), worker_pools():
+    with store.locked(), worker_pools(), dask_parsing(cluster_address(dask_address)) as cluster:
         store.recover()
         if isinstance(store.dest, LocalDestination):
             recover_compaction(store.dest.root)
@@ -142,7 +147,7 @@ def ingest(
         run = _counted(run, len(listing.files), replace(inventory, todo=todo))
         store.begin_run(run)
         index, tally = load_index(store), Tally()
-        for seq, results in enumerate(_parsed_batches(todo, batch_size, worker_settings)):
+        for seq, results in enumerate(_parsed_batches(todo, batch_size, worker_settings, cluster)):
             _write_batch(store, results, index, run, seq, tally, settings, book)
             report_progress(min((seq + 1) * batch_size, len(todo)), len(todo))
         tally.errors[UNREADABLE] += len(inventory.errors)
@@ -189,12 +194,12 @@ def _counted(run: RunRecord, seen: int, inventory: Inventory) -> RunRecord:
 
 
 def _parsed_batches(
-    todo: Sequence[SourceFile], batch_size: int, settings: WorkerSettings
+    todo: Sequence[SourceFile], batch_size: int, settings: WorkerSettings, cluster: DaskParsing | None
 ) -> Iterator[list[Parsed | Failed]]:
     """Parsed batches in order, the next ones already parsing while one is written."""
     pending: deque[PrefectFuture[list[Parsed | Failed]]] = deque()
     for seq, chunk in enumerate(batched(todo, batch_size)):
-        pending.append(parse_batch.submit(chunk, settings, seq))
+        pending.append(parse_batch.submit(chunk, settings, seq, cluster))
         if len(pending) > BATCHES_IN_FLIGHT:
             yield pending.popleft().result()
     while pending:

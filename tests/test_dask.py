@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import subprocess
 import sys
@@ -22,43 +21,52 @@ DASK = Path(sys.executable).with_name("dask")
 VOLATILE = {"run_id", "ingested_at", "occurred_at"}
 
 
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list[psutil.Process]]]:
-    folder = tmp_path_factory.mktemp("dask")
-    scheduler_file = folder / "scheduler.json"
-    common = ["--no-dashboard"]
-    scheduler = _start(
-        [str(DASK), "scheduler", "--host", "127.0.0.1", "--port", "0", "--scheduler-file", str(scheduler_file), *common]
-    )
-    workers = [
-        _start(
-            [
-                str(DASK),
-                "worker",
-                "--scheduler-file",
-                str(scheduler_file),
-                "--nthreads",
-                "1",
-                "--host",
-                "127.0.0.1",
-                *common,
-            ]
-        )
-        for _ in range(2)
-    ]
-    try:
-        yield _wait_for_workers(scheduler_file, 2), [psutil.Process(w.pid) for w in workers]
-    finally:
-        # Without PREFECT_API_URL each worker starts a temporary Prefect API of its own: end those too.
-        spawned = [child for w in workers for child in psutil.Process(w.pid).children(recursive=True)]
-        for process in [*workers, scheduler]:
-            process.terminate()
-        for process in [*workers, scheduler]:
-            process.wait(timeout=30)
-        for child in spawned:
+class Cluster:
+    """A Dask scheduler and two workers on 127.0.0.1, started with the `dask` command as an operator would."""
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        scheduler_file = folder / "scheduler.json"
+        where = ["--scheduler-file", str(scheduler_file), "--host", "127.0.0.1", "--no-dashboard"]
+        self.scheduler = _start([str(DASK), "scheduler", "--port", "0", *where])
+        self.workers = [_start([str(DASK), "worker", "--nthreads", "1", *where]) for _ in range(2)]
+        try:
+            self.address = _wait_for_workers(scheduler_file, 2)
+        except BaseException:
+            self.stop([])
+            raise
+
+    def worker_processes(self) -> list[psutil.Process]:
+        return [psutil.Process(w.pid) for w in self.workers]
+
+    def started_by_workers(self) -> list[psutil.Process]:
+        return [child for w in self.worker_processes() for child in w.children(recursive=True)]
+
+    def stop_workers(self) -> None:
+        for worker in self.workers:
+            with contextlib.suppress(ProcessLookupError):
+                worker.terminate()
+        for worker in self.workers:
+            worker.wait(timeout=60)
+
+    def stop(self, left: list[psutil.Process]) -> None:
+        self.stop_workers()
+        self.scheduler.terminate()
+        self.scheduler.wait(timeout=30)
+        for process in left:  # whatever a failed test left behind must not outlive the test session
             with contextlib.suppress(psutil.NoSuchProcess):
-                child.terminate()
-        psutil.wait_procs(spawned, timeout=30)
+                process.kill()
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    started = Cluster(tmp_path_factory.mktemp("dask"))
+    spawned: list[psutil.Process] = []
+    try:
+        yield started
+        spawned = started.started_by_workers()
+    finally:
+        started.stop(spawned)
 
 
 def _start(command: list[str]) -> subprocess.Popen[bytes]:
@@ -92,31 +100,49 @@ def _stable(dest: Path, dataset: str, key: str) -> list[dict[str, Any]]:
 
 
 @pytest.mark.slow
-def test_a_run_on_the_cluster_writes_what_a_local_run_writes(
-    tmp_path: Path, cluster: tuple[str, list[psutil.Process]]
-) -> None:
-    address, workers = cluster
+def test_a_run_on_the_cluster_writes_what_a_local_run_writes(tmp_path: Path, cluster: Cluster) -> None:
     source = _inputs(tmp_path / "in")
     local, remote = tmp_path / "local", tmp_path / "remote"
     done = run_cli(tmp_path / "prefect", str(source), str(local), "--batch-size", "2")
     assert done.returncode == 0, done.stderr
-    done = run_cli(tmp_path / "prefect", str(source), str(remote), "--batch-size", "2", "--dask-address", address)
+    args = ["--batch-size", "2", "--dask-address", cluster.address]
+    done = run_cli(tmp_path / "prefect", str(source), str(remote), *args)
     assert done.returncode == 0, done.stderr
     for dataset, key in [("documents", "doc_id"), ("paragraphs", "paragraph_id"), ("errors", "source_uri")]:
         assert _stable(remote, dataset, key) == _stable(local, dataset, key), dataset
     assert len(rows(remote, "documents")) == 9
+    workers = cluster.worker_processes()
     parsed_on = [w for w in workers if any("forkserver" in " ".join(c.cmdline()) for c in w.children(recursive=True))]
     assert len(parsed_on) == 2, "both Dask workers should have parsed documents in their own worker processes"
 
 
-def test_a_served_deployment_parses_on_the_cluster_named_in_its_environment() -> None:
+@pytest.mark.slow
+def test_dask_workers_leave_no_process_behind(tmp_path: Path) -> None:
+    cluster = Cluster(tmp_path / "cluster")
+    spawned: list[psutil.Process] = []
+    try:
+        source = _inputs(tmp_path / "in")
+        args = ["--batch-size", "2", "--dask-address", cluster.address]
+        done = run_cli(tmp_path / "prefect", str(source), str(tmp_path / "out"), *args)
+        assert done.returncode == 0, done.stderr
+        spawned = cluster.started_by_workers()
+        assert any("forkserver" in " ".join(p.cmdline()) for p in spawned), "the workers should have parsed"
+        assert not [p for p in spawned if "uvicorn" in " ".join(p.cmdline())], "a worker started a Prefect API"
+        cluster.stop_workers()
+        _, alive = psutil.wait_procs(spawned, timeout=30)
+        assert [" ".join(p.cmdline()) for p in alive] == []
+    finally:
+        cluster.stop(spawned)
+
+
+def test_a_served_deployment_parses_on_the_cluster_named_in_its_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """`serve --dask-address` puts the address in the environment its runs' processes inherit."""
-    code = "from reportflow.flows.ingest import ingest; r = ingest.task_runner; print(type(r).__name__, r.address)"
-    env = {**os.environ, "REPORTFLOW_DASK_ADDRESS": "tcp://127.0.0.1:8786"}
-    found = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    assert found.stdout.split() == ["DaskTaskRunner", "tcp://127.0.0.1:8786"]
-    env.pop("REPORTFLOW_DASK_ADDRESS")
-    found = subprocess.run(
-        [sys.executable, "-c", code.replace(", r.address", "")], env=env, capture_output=True, text=True, check=True
-    )
-    assert found.stdout.split() == ["ThreadPoolTaskRunner"]
+    from reportflow.flows.ingest import DASK_ADDRESS_ENV, cluster_address
+
+    monkeypatch.setenv(DASK_ADDRESS_ENV, "tcp://127.0.0.1:8786")
+    assert cluster_address() == "tcp://127.0.0.1:8786"
+    assert cluster_address("tcp://10.0.0.1:8786") == "tcp://10.0.0.1:8786"
+    monkeypatch.delenv(DASK_ADDRESS_ENV)
+    assert cluster_address() is None
