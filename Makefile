@@ -10,7 +10,7 @@ APT_PACKAGES := python3-venv ca-certificates tesseract-ocr tesseract-ocr-vie tes
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO := .demo
 
-.PHONY: setup system-packages demo test test-fast lint bench fuzz clean
+.PHONY: setup system-packages demo test test-fast lint bench bench-scale fuzz clean
 
 setup: $(STAMP)
 
@@ -65,6 +65,12 @@ bench: setup
 	$(BIN)/python tests/bench/bench_orchestration.py 1000
 	$(BIN)/python tests/bench/bench_dedup.py
 	$(BIN)/python tests/bench/bench_changes.py 100000
+
+# Runs with nothing new into generated archives of 1, 10 and 100 million paragraphs (about 14 GB of disk
+# and half an hour to generate the largest, kept under $$REPORTFLOW_BENCH_SCRATCH between calls).
+SCALE ?= 1000000 10000000 100000000
+bench-scale: setup
+	$(BIN)/python tests/bench/bench_scale.py $(SCALE)
 
 MINUTES ?= 10
 fuzz: setup
