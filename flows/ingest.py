@@ -132,12 +132,14 @@ def ingest(
         if isinstance(store.dest, LocalDestination):
             recover_compaction(store.dest.root)
         listing = list_source(source, exclude=store.root, follow_symlinks=follow_symlinks)  # DEST may lie in SOURCE
-        book = _FileBook(current_states(store.file_states()), parser_version(parse_settings))
+        # Only the files under SOURCE matter to this run: their rows are read, not the whole archive's.
+        states = current_states(store.file_states(under=listing.prefix))
+        book = _FileBook(states, parser_version(parse_settings))
         inventory = take_inventory(
             listing,
             book.states,
-            store.ingested_doc_ids(),
-            store.fingerprints(),
+            store.known_documents(),
+            store.fingerprints(under=listing.prefix),
             run.run_id,
             run.started_at,
             InventorySettings(settle_seconds, retry_errors),

@@ -2,13 +2,15 @@ import os
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
 from reportflow.flows.steps import destination as destination_module
-from reportflow.flows.steps.store import Batch, DatasetStore, DestinationBusyError
-from reportflow.schemas import SCHEMA_VERSION, DocumentRecord, ParagraphRecord, RunRecord
+from reportflow.flows.steps.listing import Listing
+from reportflow.flows.steps.store import Batch, DatasetStore, DestinationBusyError, KnownDocuments
+from reportflow.schemas import SCHEMA_VERSION, DocumentRecord, FileRecord, ParagraphRecord, RunRecord, SeenFileRecord
 
 NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
 DAY = date(2026, 11, 26)
@@ -148,3 +150,45 @@ def test_a_batch_killed_before_its_first_file_leaves_no_folder_behind(tmp_path: 
     with store.locked():
         assert store.recover() == 0
     assert not list((tmp_path / "_reportflow" / "staging").iterdir())
+
+
+def test_known_documents_answer_exactly_and_read_nothing_until_asked(tmp_path: Path) -> None:
+    reads: list[int] = []
+    ids = [f"{n:064x}" for n in (5, 3, 9)]
+
+    def read() -> pa.ChunkedArray:
+        reads.append(1)
+        return pa.chunked_array([ids[:2], ids[2:]], pa.string())
+
+    known = KnownDocuments(read)
+    assert reads == []
+    assert [f"{n:064x}" in known for n in range(11)] == [n in (3, 5, 9) for n in range(11)]
+    assert f"{5:064x}"[:-1] not in known and f"{5:064x}" + "0" not in known
+    assert reads == [1]
+    mixed = KnownDocuments(lambda: pa.chunked_array([["b", "abc", "ab"]], pa.string()))
+    assert ["a" in mixed, "ab" in mixed, "abc" in mixed, "b" in mixed, "bc" in mixed] == [
+        False,
+        True,
+        True,
+        True,
+        False,
+    ]
+    assert "x" not in KnownDocuments(lambda: pa.chunked_array([], pa.string()))
+    store = DatasetStore(tmp_path)
+    store.commit("b1", DAY, _batch("a"))
+    assert "a" in store.known_documents() and "b" not in store.known_documents()
+
+
+def test_file_rows_are_read_for_the_files_under_one_source_only(tmp_path: Path) -> None:
+    uris = ["/in", "/in/a.txt", "/in/sub/b.txt", "/in.old/c.txt", "/in0/d.txt", "/inbox/e.txt", "/other/f.txt"]
+    store = DatasetStore(tmp_path)
+    states = [FileRecord(u, 1, NOW, f"d{i}", "ingested", "r1", NOW, 1) for i, u in enumerate(uris)]
+    prints = [SeenFileRecord(u, 1, 1, f"d{i}") for i, u in enumerate(uris)]
+    store.commit("b1", DAY, Batch(file_states=states, files=prints))
+    for prefix in ["/in", "/in/", "/in/sub", "/in.old", "/"]:
+        under = [u for u in uris if Listing(prefix=prefix).holds(u)]
+        assert [r.source_uri for r in store.file_states(under=prefix)] == under, prefix
+        assert list(store.fingerprints(under=prefix)) == under, prefix
+    assert len(store.file_states(under="/in")) == 3
+    assert [r.source_uri for r in store.file_states()] == uris
+    assert list(store.fingerprints()) == uris

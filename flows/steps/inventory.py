@@ -9,7 +9,7 @@ unchanged archive costs no rows at all. Plain functions, no Prefect.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -69,14 +69,14 @@ def current_states(rows: Iterable[FileRecord]) -> dict[str, FileRecord]:
 def take_inventory(
     listing: Listing,
     states: dict[str, FileRecord],
-    known: set[str],
+    known: Container[str],
     fingerprints: dict[str, SeenFileRecord],
     run_id: str,
     now: datetime,
     settings: InventorySettings = InventorySettings(),
 ) -> Inventory:
     """Decide every listed file's fate: skipped (unchanged, left alone, not settled), or parsed."""
-    inventory, seen_bytes = Inventory(), set(known)
+    inventory, seen_bytes = Inventory(), set[str]()  # bytes first seen in this run
     settled_before = now.timestamp() * 1e9 - settings.settle_seconds * 1e9
     row = _RowMaker(states, run_id, now, inventory)
     for source in listing.files:
@@ -103,7 +103,7 @@ def take_inventory(
 def _sort_out(
     source: SourceFile,
     state: FileRecord | None,
-    known: set[str],
+    known: Container[str],
     seen_bytes: set[str],
     fingerprints: dict[str, SeenFileRecord],
     inventory: Inventory,

@@ -100,15 +100,15 @@ def _write_day(
         for d in range(docs)
     ]
     uris = [f"{shape.uri_root}/{when.date().isoformat()}/{n:09d}.txt" for n in numbers.tolist()]
-    sizes = rng.integers(2_000, 200_000, docs)
     mtimes = np.full(docs, int(when.timestamp() * 1e9) - 86_400 * 10**9, dtype=np.int64)
+    files = _Files(ids, uris, rng.integers(2_000, 200_000, docs), mtimes, run_id, when)
     part = f"ingest_date={when.date().isoformat()}/part-gen-{day:05d}.parquet"
     _write(dest / INDEX_DIR / part, index)
-    _write(dest / "documents" / part, _documents(ids, uris, counts, content_hashes, sizes, run_id, when))
+    _write(dest / "documents" / part, _documents(files, counts, content_hashes))
     paragraphs = _paragraphs(ids, texts, run_id)
     _write(dest / "paragraphs" / part, paragraphs)
-    _write(dest / FILES_DIR / part, _fingerprints(ids, uris, sizes, mtimes))
-    _write(dest / FILE_STATES / part, _file_states(ids, uris, sizes, mtimes, run_id, when))
+    _write(dest / FILES_DIR / part, _fingerprints(files))
+    _write(dest / FILE_STATES / part, _file_states(files))
     _write(dest / "runs" / part, to_table([_run(run_id, when, docs, int(counts.sum()))], RunRecord))
     return paragraphs.select(["paragraph_id", "doc_id", "text"])
 
@@ -165,28 +165,32 @@ def _index(
     )
 
 
-def _documents(
-    ids: list[str],
-    uris: list[str],
-    counts: npt.NDArray[np.int64],
-    content_hashes: list[str],
-    sizes: npt.NDArray[np.int64],
-    run_id: str,
-    when: datetime,
-) -> pa.Table:
-    n = len(ids)
+@dataclass(frozen=True, slots=True)
+class _Files:
+    """One day's source files: their documents, paths, sizes and modification times."""
+
+    ids: list[str]
+    uris: list[str]
+    sizes: npt.NDArray[np.int64]
+    mtimes: npt.NDArray[np.int64]
+    run_id: str
+    when: datetime
+
+
+def _documents(files: _Files, counts: npt.NDArray[np.int64], content_hashes: list[str]) -> pa.Table:
+    n = len(files.ids)
     columns = {
-        "doc_id": ids,
-        "source_uri": uris,
+        "doc_id": files.ids,
+        "source_uri": files.uris,
         "source_format": ["txt"] * n,
         "extraction": ["text"] * n,
         "language": ["vi"] * n,
         "paragraph_count": counts.astype(np.int32),
         "duplicate_paragraph_count": np.zeros(n, np.int32),
-        "run_id": [run_id] * n,
-        "ingested_at": [when] * n,
+        "run_id": [files.run_id] * n,
+        "ingested_at": [files.when] * n,
         "content_hash": content_hashes,
-        "size_bytes": sizes,
+        "size_bytes": files.sizes,
     }
     return _table(DocumentRecord, columns, n)
 
@@ -214,31 +218,22 @@ def _paragraphs(ids: list[str], texts: dict[int, list[str]], run_id: str) -> pa.
     return to_table(records, ParagraphRecord)
 
 
-def _fingerprints(
-    ids: list[str], uris: list[str], sizes: npt.NDArray[np.int64], mtimes: npt.NDArray[np.int64]
-) -> pa.Table:
-    columns = {"source_uri": uris, "size_bytes": sizes, "mtime_ns": mtimes, "doc_id": ids}
-    return _table(SeenFileRecord, columns, len(ids))
+def _fingerprints(files: _Files) -> pa.Table:
+    columns = {"source_uri": files.uris, "size_bytes": files.sizes, "mtime_ns": files.mtimes, "doc_id": files.ids}
+    return _table(SeenFileRecord, columns, len(files.ids))
 
 
-def _file_states(
-    ids: list[str],
-    uris: list[str],
-    sizes: npt.NDArray[np.int64],
-    mtimes: npt.NDArray[np.int64],
-    run_id: str,
-    when: datetime,
-) -> pa.Table:
-    n = len(ids)
+def _file_states(files: _Files) -> pa.Table:
+    n = len(files.ids)
     columns = {
-        "source_uri": uris,
-        "size_bytes": sizes,
-        "modified_at": pa.array(mtimes // 1000, pa.timestamp("us", tz="UTC")),
-        "doc_id": ids,
+        "source_uri": files.uris,
+        "size_bytes": files.sizes,
+        "modified_at": pa.array(files.mtimes // 1000, pa.timestamp("us", tz="UTC")),
+        "doc_id": files.ids,
         "status": ["ingested"] * n,
-        "run_id": [run_id] * n,
-        "seen_at": [when] * n,
-        "mtime_ns": mtimes,
+        "run_id": [files.run_id] * n,
+        "seen_at": [files.when] * n,
+        "mtime_ns": files.mtimes,
         "attempts": np.zeros(n, np.int32),
     }
     return _table(FileRecord, columns, n)
