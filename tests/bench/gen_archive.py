@@ -64,7 +64,7 @@ def generate(dest: Path, shape: ArchiveShape) -> pa.Table:
     if (dest / "_reportflow").exists():
         sys.exit(f"{dest} already holds an archive")
     rng = np.random.default_rng(shape.seed)
-    words = _vocabulary(rng)
+    words = vocabulary(rng)
     samples: list[pa.Table] = []
     first_doc, day = 0, 0
     while first_doc < shape.documents:
@@ -92,7 +92,7 @@ def _write_day(
     counts = np.minimum(shape.per_doc, shape.paragraphs - numbers * shape.per_doc)
     ids = doc_ids(numbers)
     real = np.flatnonzero(numbers % shape.sample_stride == 0)
-    texts = {int(d): _texts(int(counts[d]), rng, words) for d in real}
+    texts = {int(d): random_texts(int(counts[d]), rng, words) for d in real}
     run_id = f"gen-run-{day:05d}"
     index = _index(ids, counts, first_doc * shape.per_doc, texts, rng)
     content_hashes = [
@@ -118,12 +118,12 @@ def _write(path: Path, table: pa.Table) -> None:
     pq.write_table(table, path)
 
 
-def _vocabulary(rng: np.random.Generator, size: int = 20_000) -> list[str]:
+def vocabulary(rng: np.random.Generator, size: int = 20_000) -> list[str]:
     letters = np.array(list(LETTERS))
     return ["".join(rng.choice(letters, int(n))) for n in rng.integers(2, 8, size)]
 
 
-def _texts(count: int, rng: np.random.Generator, words: list[str]) -> list[str]:
+def random_texts(count: int, rng: np.random.Generator, words: list[str]) -> list[str]:
     """Paragraphs of random words (some with a number): no two are near copies of each other."""
     texts = []
     for _ in range(count):
