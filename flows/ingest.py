@@ -148,7 +148,8 @@ def ingest(
         todo = with_reprocessed(inventory.todo, listing, book.states, _documents(store, again), book.version, again)
         run = _counted(run, len(listing.files), replace(inventory, todo=todo))
         store.begin_run(run)
-        index, tally = load_index(store), Tally()
+        # A night with nothing to parse never reads the dedup index, whatever the archive's size.
+        index, tally = load_index(store) if todo else SeenIndex(), Tally()
         for seq, results in enumerate(_parsed_batches(todo, batch_size, worker_settings, cluster)):
             _write_batch(store, results, index, run, seq, tally, settings, book)
             report_progress(min((seq + 1) * batch_size, len(todo)), len(todo))
