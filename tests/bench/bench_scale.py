@@ -1,4 +1,5 @@
-"""What a night costs against a large archive: a run with nothing new, on archives of growing size.
+"""What a night costs against a large archive of growing size: a run with nothing new, a night of 10,000
+new paragraphs (bench_night.py), and the index's bytes on disk per paragraph.
 
 Usage: python tests/bench/bench_scale.py PARAGRAPHS [PARAGRAPHS ...]   (e.g. 1000000 10000000)
 
@@ -24,6 +25,7 @@ from gen_archive import ArchiveShape, generate
 
 SCRATCH = Path(os.environ.get("REPORTFLOW_BENCH_SCRATCH", Path(tempfile.gettempdir()) / "reportflow-scale"))
 REPORTFLOW = Path(sys.executable).with_name("reportflow")
+NIGHT = 10_000
 
 
 def nothing_new(dest: Path) -> tuple[float, int]:
@@ -70,18 +72,33 @@ def index_bytes(dest: Path) -> int:
     return sum(f.stat().st_size for f in (dest / "_reportflow" / "index").rglob("*.parquet"))
 
 
+def a_night(dest: Path) -> str:
+    """bench_night.py's line for DEST (in a process of its own, for its own peak memory)."""
+    command = [sys.executable, str(Path(__file__).with_name("bench_night.py")), str(dest), str(NIGHT)]
+    _, wall, peak, precision, recall = subprocess.run(
+        command, capture_output=True, text=True, check=True
+    ).stdout.split()
+    return f"{float(wall):>8.1f} {float(peak):>8.0f} {precision:>9} {recall:>7}"
+
+
 def main() -> None:
     sizes = [int(n) for n in sys.argv[1:]] or [1_000_000]
     empty = SCRATCH / "archive-0"
     shutil.rmtree(empty, ignore_errors=True)
     nothing_new(empty)  # the first run in a Prefect home migrates its database
     wall, peak = nothing_new(empty)
-    print(f"{'paragraphs':>12} {'wall s':>8} {'peak RSS MB':>12} {'index B/paragraph':>18}")
-    print(f"{0:>12} {wall:>8.1f} {peak / 2**20:>12.0f} {'-':>18}")
+    print("nothing new: wall s, peak RSS MB of the command | a night of 10,000 paragraphs (30% copies): wall s,")
+    print("peak RSS MB, precision, recall | index bytes on disk per paragraph")
+    night = f"{'wall':>8} {'RSS':>8} {'precision':>9} {'recall':>7}"
+    print(f"{'paragraphs':>12} {'wall':>8} {'RSS':>8} | {night} | {'B/par':>6}")
+    print(f"{0:>12} {wall:>8.1f} {peak / 2**20:>8.0f} | {'-':>8} {'-':>8} {'-':>9} {'-':>7} | {'-':>6}")
+    baseline = ArchiveShape(0).samples  # an archive of only the paragraphs with text: the night's baseline
+    print(f"{baseline:>12} {'-':>8} {'-':>8} | {a_night(archive(baseline))} | {'-':>6}")
     for paragraphs in sizes:
         dest = archive(paragraphs)
         wall, peak = nothing_new(dest)
-        print(f"{paragraphs:>12} {wall:>8.1f} {peak / 2**20:>12.0f} {index_bytes(dest) / paragraphs:>18.0f}")
+        per_paragraph = index_bytes(dest) / paragraphs
+        print(f"{paragraphs:>12} {wall:>8.1f} {peak / 2**20:>8.0f} | {a_night(dest)} | {per_paragraph:>6.0f}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,95 @@
+"""A night of new paragraphs against a generated archive: wall time, peak memory, precision and recall.
+
+Usage: python tests/bench/bench_night.py ARCHIVE [PARAGRAPHS]   (default 10000)
+
+ARCHIVE is made by gen_archive.py and is not changed: the night is written into a copy of its
+`_reportflow/index` and `paragraphs` (what dedup reads). 30% of the night's paragraphs copy one of
+the archive's paragraphs with text, half exactly (case changed), half nearly (one letter in fifty
+changed, digits spared); the rest are new. Everything the flow's process does for them is timed:
+loading the index, flagging, assembling and committing, in batches of 50 documents of 40 paragraphs.
+Precision and recall are those of `duplicate_of` against the copied paragraph. Printed as one line:
+paragraphs, wall seconds, peak RSS MB (this process), precision, recall.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+from gen_archive import random_texts, samples_path, vocabulary
+
+from reportflow.flows.steps.assemble import Tally, assemble_batch
+from reportflow.flows.steps.dedup_index import load_index
+from reportflow.flows.steps.parse import Parsed
+from reportflow.flows.steps.sources import SourceFile
+from reportflow.flows.steps.store import INDEX_DIR, DatasetStore
+from reportflow.schemas import Block, ParsedDocument
+
+PER_DOC = 40
+BATCH = 50
+COPIES = 0.3
+
+
+def night(archive: Path, paragraphs: int, seed: int = 5) -> tuple[list[Parsed], dict[str, str]]:
+    """Parse results for the night, and the archive paragraph each copied paragraph (by id) repeats."""
+    samples = pq.read_table(samples_path(archive)).to_pylist()
+    rng, pick = np.random.default_rng(seed), random.Random(seed)
+    texts = random_texts(paragraphs, rng, vocabulary(rng))
+    truth: dict[int, str] = {}
+    for i in range(paragraphs):
+        if pick.random() < COPIES:
+            sample = pick.choice(samples)
+            texts[i] = sample["text"].upper() if pick.random() < 0.5 else _noisy(sample["text"], pick)
+            truth[i] = sample["paragraph_id"]
+    results, copied = [], {}
+    for start in range(0, paragraphs, PER_DOC):
+        doc_id = hashlib.sha256(f"night-{start}".encode()).hexdigest()
+        blocks = tuple(Block(t) for t in texts[start : start + PER_DOC])
+        source = SourceFile(f"/night/{start:09d}.txt", 10_000, 0, doc_id)
+        results.append(Parsed(source, doc_id, ParsedDocument("txt", "text", blocks, language="vi")))
+        copied.update({f"{doc_id}:{i - start}": truth[i] for i in range(start, start + len(blocks)) if i in truth})
+    return results, copied
+
+
+def _noisy(text: str, pick: random.Random) -> str:
+    chars = list(text)
+    letters = [i for i, c in enumerate(chars) if c.isalpha()]
+    for i in pick.sample(letters, max(1, len(letters) // 50)):
+        chars[i] = "q" if chars[i] != "q" else "z"
+    return "".join(chars)
+
+
+def main() -> None:
+    archive = Path(sys.argv[1])
+    paragraphs = int(sys.argv[2]) if len(sys.argv) > 2 else 10_000
+    results, copied = night(archive, paragraphs)
+    with tempfile.TemporaryDirectory() as scratch:
+        dest = Path(scratch)
+        for folder in (INDEX_DIR, "paragraphs", "documents"):
+            shutil.copytree(archive / folder, dest / folder)
+        start, now = time.monotonic(), datetime.now(UTC)
+        store, tally = DatasetStore(dest), Tally()
+        index = load_index(store)
+        flagged = {}
+        for seq, first in enumerate(range(0, len(results), BATCH)):
+            batch = assemble_batch(results[first : first + BATCH], index, "night", now, tally)
+            flagged.update({p.paragraph_id: p.duplicate_of for p in batch.paragraphs if p.is_duplicate})
+            store.commit(f"night-{seq:05d}", now.date(), batch)
+        wall = time.monotonic() - start
+    right = sum(1 for paragraph, earlier in flagged.items() if copied.get(paragraph) == earlier)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    precision = right / len(flagged) if flagged else 1.0
+    print(f"{paragraphs} {wall:.1f} {peak:.0f} {precision:.4f} {right / len(copied):.4f}")
+
+
+if __name__ == "__main__":
+    main()
