@@ -24,6 +24,8 @@ from reportflow.parsers.layout.lines import SEGMENT_GAP_EM, Line, PageLayout, me
 from reportflow.parsers.layout.reading_order import xy_order
 from reportflow.parsers.ocr.preprocess import prepare
 from reportflow.parsers.text import normalize_text
+from reportflow.parsers.vietnamese.names import official_spelling
+from reportflow.parsers.vietnamese.syllables import correct_word
 from reportflow.schemas import OcrFailedError
 
 log = logging.getLogger(__name__)
@@ -39,6 +41,9 @@ ASCENT_EM, DESCENT_EM = 0.95, 0.25
 SIZE_TOLERANCE = 0.35
 _NOISE = re.compile(r"[_|~`'‘’.,:;-]{1,3}")
 _DASHES = {"-", "–", "—"}
+
+# Debian's packages of the script models, named after the script rather than the model.
+_PACKAGES = {"Vietnamese": "tesseract-ocr-script-viet", "Latin": "tesseract-ocr-script-latn"}
 
 _local = threading.local()
 
@@ -65,14 +70,16 @@ def _engine(settings: OcrSettings) -> tesserocr.PyTessBaseAPI:
     if settings not in engines:
         folder = tessdata_dir(settings)
         _check_languages(folder, settings.languages)
-        engines[settings] = tesserocr.PyTessBaseAPI(path=folder, lang=settings.languages, psm=tesserocr.PSM.AUTO)
+        engine = tesserocr.PyTessBaseAPI(path=folder, lang=settings.languages, psm=tesserocr.PSM.AUTO)
+        engine.SetVariable("lstm_choice_mode", "2")  # each letter's alternatives, not only the best
+        engines[settings] = engine
     return engines[settings]
 
 
 def _check_languages(folder: str, languages: str) -> None:
     missing = [lang for lang in languages.split("+") if not (Path(folder) / f"{lang}.traineddata").is_file()]
     if missing:
-        packages = " ".join(f"tesseract-ocr-{lang}" for lang in missing)
+        packages = " ".join(_PACKAGES.get(lang, f"tesseract-ocr-{lang.lower()}") for lang in missing)
         raise OcrFailedError(f"Tesseract has no language data for {'+'.join(missing)} (install {packages}).")
 
 
@@ -115,14 +122,33 @@ def _read_words(image: Image.Image, dpi: float, settings: OcrSettings) -> list[_
     if not api.Recognize():
         raise OcrFailedError("Tesseract could not recognise the page.")
     rows: list[_Row] = []
-    for word in tesserocr.iterate_level(api.GetIterator(), tesserocr.RIL.WORD):
-        text, box = _word_text(word), word.BoundingBox(tesserocr.RIL.WORD)
-        if word.IsAtBeginningOf(tesserocr.RIL.TEXTLINE) or not rows:
-            rows.append((_baseline(word, box), []))
-        if box and text.strip():
-            x0, top, x1, bottom = (float(value) for value in box)
-            rows[-1][1].append((text.strip(), (x0, top, x1, bottom), float(word.Confidence(tesserocr.RIL.WORD))))
+    word: _Word | None = None
+    letters: list[list[str]] = []
+    for symbol in tesserocr.iterate_level(api.GetIterator(), tesserocr.RIL.SYMBOL):
+        if symbol.IsAtBeginningOf(tesserocr.RIL.WORD) or not rows:
+            _add_word(rows, word, letters)
+            word, letters = _word(symbol), []
+            if symbol.IsAtBeginningOf(tesserocr.RIL.TEXTLINE) or not rows:
+                rows.append((_baseline(symbol, word[1] if word else None), []))
+        letters.append([choice.GetUTF8Text() for choice in symbol.GetChoiceIterator()])
+    _add_word(rows, word, letters)
     return [(baseline, _without_specks(words)) for baseline, words in rows]
+
+
+def _word(symbol: tesserocr.PyResultIterator) -> _Word | None:
+    """The word the iterator stands in (text, pixel box, confidence); None when it has no box or no text."""
+    text, box = _word_text(symbol).strip(), symbol.BoundingBox(tesserocr.RIL.WORD)
+    if not box or not text:
+        return None
+    x0, top, x1, bottom = (float(value) for value in box)
+    return text, (x0, top, x1, bottom), float(symbol.Confidence(tesserocr.RIL.WORD))
+
+
+def _add_word(rows: list[_Row], word: _Word | None, letters: list[list[str]]) -> None:
+    """A word to its line, a misspelt Vietnamese syllable put right from Tesseract's choices for its letters."""
+    if word is not None:
+        text, box, confidence = word
+        rows[-1][1].append((correct_word(text, letters), box, confidence))
 
 
 def _without_specks(words: list[_Word]) -> list[_Word]:
@@ -177,7 +203,7 @@ def _pieces(words: list[_Word]) -> list[list[_Word]]:
     return pieces
 
 
-def _baseline(word: tesserocr.PyResultIterator, box: tuple[int, int, int, int] | None) -> tuple[float, float]:
+def _baseline(word: tesserocr.PyResultIterator, box: tuple[float, float, float, float] | None) -> tuple[float, float]:
     found = word.Baseline(tesserocr.RIL.TEXTLINE)
     if found:
         (x0, y0), (x1, y1) = found
@@ -186,7 +212,7 @@ def _baseline(word: tesserocr.PyResultIterator, box: tuple[int, int, int, int] |
 
 
 def _line(words: list[_Word], scale: float) -> Line:
-    text = normalize_text(" ".join(text for text, _, _ in words))
+    text = official_spelling(normalize_text(" ".join(text for text, _, _ in words)))
     x0, x1 = min(box[0] for _, box, _ in words) * scale, max(box[2] for _, box, _ in words) * scale
     top, bottom = min(box[1] for _, box, _ in words) * scale, max(box[3] for _, box, _ in words) * scale
     weights = [len(text) for text, _, _ in words]
