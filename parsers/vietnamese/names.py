@@ -7,6 +7,7 @@ name, and it is written as a name (Title Case or capitals) — `bình định` i
 
 from __future__ import annotations
 
+import functools
 import re
 from functools import cache
 
@@ -52,7 +53,7 @@ def official_spelling(text: str) -> str:
     for pattern, spelling, word in _phrase_patterns():
         if word not in letters:
             continue
-        text = pattern.sub(lambda found, spelling=spelling: _respelt(found[0], spelling), text)
+        text = pattern.sub(functools.partial(_respelt, spelling=spelling), text)
     return _family_name(text)
 
 
@@ -97,9 +98,10 @@ _ALL_LETTERS = (
 )
 
 
-def _respelt(found: str, spelling: str) -> str:
+def _respelt(match: re.Match[str], spelling: str) -> str:
     """The official spelling in the found text's case: capitals stay capitals; anything else not all in
     lower case gets the official case; a phrase in lower case (a sentence's words) stays as it was."""
+    found = match[0]
     if found == found.lower() and found != found.upper():
         return found
     spelling = spelling.upper() if found == found.upper() else spelling
