@@ -79,6 +79,7 @@ def test_known_syllables_come_from_the_shipped_word_list() -> None:
         ("Số: 04/QD-BCD138", "Số: 04/QĐ-BCĐ138"),
         ("Số: 286/QD-VKSTC", "Số: 286/QĐ-VKSTC"),
         ("Tran Hoang Tuấn", "Trần Hoàng Tuấn"),
+        ("‘Tran Ngọc Căng", "‘Trần Ngọc Căng"),
         ("NGUYEN VAN AN", "NGUYỄN VĂN AN"),
     ],
 )

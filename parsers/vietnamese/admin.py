@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from reportflow.parsers.layout.lines import mean_confidence
+from reportflow.parsers.vietnamese.names import official_spelling
 from reportflow.parsers.vietnamese.patterns import (
     ADDRESSEE,
     HEAD_WINDOW,
@@ -62,9 +63,16 @@ class AdminDocument:
 
 def read_admin_layout(blocks: Sequence[Block]) -> AdminDocument | None:
     """The parts of an administrative document, or None when the blocks do not have its layout."""
-    stamped = [_as_stamp(b) for b in blocks]
+    stamped = [_as_stamp(_spelt(b)) for b in blocks]
     head = _find_head(stamped)
     return _read_document(stamped, head) if head is not None else None
+
+
+def _spelt(block: Block) -> Block:
+    """An OCR'd block with official names and fixed words spelt right (a name may run over two lines)."""
+    if block.ocr_confidence is None or block.rows:
+        return block
+    return dataclasses.replace(block, text=official_spelling(block.text))
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,9 +41,9 @@ FAMILY_NAMES = (
 MIDDLE_NAMES = ("Văn", "Thị", "Hoàng", "Ngọc", "Đức", "Hữu", "Quốc", "Xuân", "Công", "Trọng", "Việt", "Phước")
 # Symbols of document numbers with a Đ (a `D` in one is OCR's): Quyết định, Nghị định, Ban chỉ đạo, ...
 SYMBOLS = ("QĐ", "NĐ", "HĐ", "BCĐ", "HĐND", "ĐU", "CĐ", "LĐTBXH", "GDĐT", "TĐKT")
-_NUMBER = re.compile(r"\b\d*/(?:\d{4}/)?[A-ZĐ0-9]+(?:-[A-ZĐ0-9]+)*")
+_NUMBER = re.compile(r"(?<![^\s:(])\d*/(?:\d{4}/)?[A-ZĐ0-9]+(?:-[A-ZĐ0-9]+)*")  # `Số: 04/QĐ-BCĐ`, `/TB`
 _SEGMENT = re.compile(r"[A-ZĐ]+")
-_PERSON = re.compile(r"^(?P<family>\w+)(?P<rest>(?:\s+[^\W\d_][\w]*){1,3})$")
+_PERSON = re.compile(r"^(?P<lead>[^\w\s]*)(?P<family>\w+)(?P<rest>(?:\s+[^\W\d_][\w]*){1,3})$")
 
 
 def official_spelling(text: str) -> str:
@@ -123,7 +123,7 @@ def _family_name(text: str) -> str:
     if not found or not (text.istitle() or text.isupper()):
         return text
     family = _respelt_name(found["family"], _family_names())
-    return family + re.sub(r"\w+", lambda word: _respelt_name(word[0], _middle_names()), found["rest"])
+    return found["lead"] + family + re.sub(r"\w+", lambda word: _respelt_name(word[0], _middle_names()), found["rest"])
 
 
 def _respelt_name(word: str, names: dict[str, str]) -> str:
