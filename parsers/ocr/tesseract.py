@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 DEFAULT_LANGUAGES = "vie+eng"
 RENDER_DPI = 300
 LOW_CONFIDENCE = 60.0
+SPECK_MAX_CHARS = 3
+SPECK_CONFIDENCE = 70.0
 ORIENTATION_MIN_CONFIDENCE = 1.5
 POINTS_PER_INCH = 72.0
 # A text line's box spans ascenders, descenders and Vietnamese tone marks: about 1.15 times the font size.
@@ -107,7 +109,17 @@ def ocr_page(image: Image.Image, dpi: float, number: int, settings: OcrSettings)
         upright_now = sideways and not _mostly_vertical([line for line, _ in retry])
         if upright_now or _mean_confidence([line for line, _ in retry]) > _mean_confidence([line for line, _ in lines]):
             lines, size = retry, (turned.width, turned.height)
+    lines = [(line, baseline) for line, baseline in lines if not _is_speck_line(line)]
     return PageLayout(number, size[0] * scale, size[1] * scale, xy_order(_uniform_sizes(lines)), [], read_by_ocr=True)
+
+
+def _is_speck_line(line: Line) -> bool:
+    """A line that is a speck or a mark read as a letter or two (`^`, `ee`, `tA` alone, with little confidence)."""
+    text = line.text.replace(" ", "")
+    if len(text) > SPECK_MAX_CHARS or any(c.isdigit() for c in text):
+        return False
+    letters = sum(c.isalpha() for c in text)
+    return letters == 0 or (letters <= 2 and (line.confidence or 0.0) < SPECK_CONFIDENCE)
 
 
 _Word = tuple[str, tuple[float, float, float, float], float]
