@@ -6,7 +6,7 @@ import pytest
 
 from reportflow.parsers.layout.lines import Line, PageLayout
 from reportflow.parsers.layout.paragraphs import page_blocks
-from reportflow.parsers.ocr.tesseract import _is_speck_line
+from reportflow.parsers.ocr.tesseract import _is_speck_line, _without_stray_periods
 
 BODY = "Thực hiện Công văn số 4625/BNV-CCHC ngày 02/7/2025 của Bộ Nội vụ, Ủy ban nhân dân tỉnh báo cáo như sau."
 
@@ -47,3 +47,12 @@ def test_specks_are_no_lines(text: str, confidence: float) -> None:
 @pytest.mark.parametrize(("text", "confidence"), [("2", 40.0), ("Ở", 95.0), ("ma", 92.0), ("Lưu: VT", 40.0)])
 def test_short_lines_read_well_or_with_numbers_stay(text: str, confidence: float) -> None:
     assert not _is_speck_line(Line(text, 0, 10, 0, 10, 10, confidence=confidence))
+
+
+def test_a_speck_read_as_a_full_stop_inside_a_sentence_goes() -> None:
+    box = (0.0, 0.0, 10.0, 10.0)
+    rows = [((0.0, 10.0), [("thực", box, 90.0), ("hiện", box, 90.0), ("hoàn.", box, 70.0)])]
+    rows += [((0.0, 30.0), [("thành", box, 90.0), ("năm.", box, 90.0), ("Đảng", box, 90.0), ("v.v.", box, 90.0)])]
+    rows += [((0.0, 50.0), [("các", box, 90.0)])]
+    words = [text for _, row in _without_stray_periods(rows) for text, _, _ in row]
+    assert words == ["thực", "hiện", "hoàn", "thành", "năm.", "Đảng", "v.v.", "các"]

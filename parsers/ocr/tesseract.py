@@ -6,6 +6,7 @@ One engine per thread, its models loaded once; a page image in, positioned lines
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import re
@@ -25,7 +26,7 @@ from reportflow.parsers.layout.reading_order import xy_order
 from reportflow.parsers.ocr.preprocess import prepare
 from reportflow.parsers.text import normalize_text
 from reportflow.parsers.vietnamese.names import official_spelling
-from reportflow.parsers.vietnamese.syllables import correct_word
+from reportflow.parsers.vietnamese.syllables import correct_word, is_valid_syllable
 from reportflow.schemas import OcrFailedError
 
 log = logging.getLogger(__name__)
@@ -144,7 +145,7 @@ def _read_words(image: Image.Image, dpi: float, settings: OcrSettings) -> list[_
                 rows.append((_baseline(symbol, word[1] if word else None), []))
         letters.append([choice.GetUTF8Text() for choice in symbol.GetChoiceIterator()])
     _add_word(rows, word, letters)
-    return [(baseline, _without_specks(words)) for baseline, words in rows]
+    return _without_stray_periods([(baseline, _without_specks(words)) for baseline, words in rows])
 
 
 def _word(symbol: tesserocr.PyResultIterator) -> _Word | None:
@@ -172,6 +173,18 @@ def _without_specks(words: list[_Word]) -> list[_Word]:
         if not noise[i] or (word[0] in _DASHES and between_words):
             kept.append(word)
     return kept
+
+
+def _without_stray_periods(rows: list[_Row]) -> list[_Row]:
+    """A speck read as a full stop after a word, the sentence going on in lower case (`hoàn. thành`), on the
+    same line or the next."""
+    words = [(r, w) for r, (_, row) in enumerate(rows) for w in range(len(row))]
+    for (r, w), (next_r, next_w) in itertools.pairwise(words):
+        text, box, confidence = rows[r][1][w]
+        following = rows[next_r][1][next_w][0]
+        if text.endswith(".") and following[:1].islower() and len(text) > 2 and is_valid_syllable(text[:-1]):
+            rows[r][1][w] = (text[:-1], box, confidence)
+    return rows
 
 
 def _word_text(word: tesserocr.PyResultIterator) -> str:
