@@ -44,7 +44,9 @@ def test_specks_are_no_lines(text: str, confidence: float) -> None:
     assert _is_speck_line(Line(text, 0, 10, 0, 10, 10, confidence=confidence))
 
 
-@pytest.mark.parametrize(("text", "confidence"), [("2", 40.0), ("Ở", 95.0), ("ma", 92.0), ("Lưu: VT", 40.0)])
+@pytest.mark.parametrize(
+    ("text", "confidence"), [("2", 40.0), ("Ở", 95.0), ("ma", 92.0), ("Số:", 40.0), ("Lưu: VT", 40.0)]
+)
 def test_short_lines_read_well_or_with_numbers_stay(text: str, confidence: float) -> None:
     assert not _is_speck_line(Line(text, 0, 10, 0, 10, 10, confidence=confidence))
 

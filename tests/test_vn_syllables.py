@@ -76,6 +76,7 @@ def test_known_syllables_come_from_the_shipped_word_list() -> None:
         ("VIỆN KIEM SÁT NHÂN DAN TÓI CAO", "VIỆN KIỂM SÁT NHÂN DÂN TỐI CAO"),
         ("Quang Ngai, ngày 05 tháng 3 năm 2025", "Quảng Ngãi, ngày 05 tháng 3 năm 2025"),
         ("Doc lap - Tu do - Hanh phuc", "Độc lập - Tự do - Hạnh phúc"),
+        ("Hà Nội, ngay 08 thang 3 nam 2019", "Hà Nội, ngày 08 tháng 3 năm 2019"),
         ("Số: 04/QD-BCD138", "Số: 04/QĐ-BCĐ138"),
         ("Số: 286/QD-VKSTC", "Số: 286/QĐ-VKSTC"),
         ("Tran Hoang Tuấn", "Trần Hoàng Tuấn"),
@@ -96,6 +97,7 @@ def test_official_names_get_their_diacritics_back(line: str, expected: str) -> N
         "Số: 575/UBND-KTTH",  # the D of UBND is dân's
         "Thực hiện Công văn số 4625/BNV-CCHC ngày 02/7/2025",
         "Tran and Hoang wrote this report",  # no name line
+        "leo lên cái thang 2 nam",  # no date
     ],
 )
 def test_right_spellings_and_other_words_stay(line: str) -> None:

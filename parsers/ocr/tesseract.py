@@ -120,7 +120,7 @@ def _is_speck_line(line: Line) -> bool:
     if len(text) > SPECK_MAX_CHARS or any(c.isdigit() for c in text):
         return False
     letters = sum(c.isalpha() for c in text)
-    return letters == 0 or (letters <= 2 and (line.confidence or 0.0) < SPECK_CONFIDENCE)
+    return letters == 0 or (letters == len(text) <= 2 and (line.confidence or 0.0) < SPECK_CONFIDENCE)
 
 
 _Word = tuple[str, tuple[float, float, float, float], float]

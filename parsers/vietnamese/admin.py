@@ -105,9 +105,12 @@ def _read_document(blocks: list[Block], head: _Head) -> AdminDocument:
     body, doc_type, title = mark_type_and_subject(body, head.parts)
     body, signer = mark_tail(mark_addressee(body))
     place_date = first(head.parts, "place_date")
+    issuer = issuer_of(head.parts)
+    if issuer and any(blocks[i].ocr_confidence is not None for i in head.indexes):
+        issuer = official_spelling(issuer)  # the issuer's lines may have come between the motto's
     return AdminDocument(
         blocks=blocks[: head.start] + _top_blocks(blocks, head) + body,
-        issuer=issuer_of(head.parts),
+        issuer=issuer,
         doc_number=doc_number_of(head.parts),
         doc_type=doc_type,
         title=title,
@@ -121,7 +124,8 @@ def _top_blocks(blocks: list[Block], head: _Head) -> list[Block]:
     are cut across the lines OCR read)."""
     page = blocks[head.start].page_number
     confidence = mean_confidence((blocks[i].ocr_confidence, blocks[i].text) for i in head.indexes)
-    return [dataclasses.replace(b, page_number=page, ocr_confidence=confidence) for b in head_blocks(head.parts)]
+    top = [dataclasses.replace(b, page_number=page, ocr_confidence=confidence) for b in head_blocks(head.parts)]
+    return [_spelt(b) for b in top]
 
 
 def _has_anchor(block: Block) -> bool:

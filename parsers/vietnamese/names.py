@@ -42,13 +42,21 @@ MIDDLE_NAMES = ("Văn", "Thị", "Hoàng", "Ngọc", "Đức", "Hữu", "Quốc"
 # Symbols of document numbers with a Đ (a `D` in one is OCR's): Quyết định, Nghị định, Ban chỉ đạo, ...
 SYMBOLS = ("QĐ", "NĐ", "HĐ", "BCĐ", "HĐND", "ĐU", "CĐ", "LĐTBXH", "GDĐT", "TĐKT")
 _NUMBER = re.compile(r"(?<![^\s:(])\d*/(?:\d{4}/)?[A-ZĐ0-9]+(?:-[A-ZĐ0-9]+)*")  # `Số: 04/QĐ-BCĐ`, `/TB`
+# `ngày 04 tháng 02 năm 2025` read without its marks: the words between the numbers of a date.
+_DATE_WORDS = (
+    (re.compile(r"\bngay(?=\s*\d{1,2}\s*(?:th[aá]ng|[-/.]))"), "ngày"),
+    (re.compile(r"(?<=\d)(\s*)thang(?=\s*\d{1,2}\s*n[aă]m)"), r"\1tháng"),
+    (re.compile(r"(?<=\d)(\s*)nam(?=\s*\d{4}\b)"), r"\1năm"),
+)
 _SEGMENT = re.compile(r"[A-ZĐ]+")
 _PERSON = re.compile(r"^(?P<lead>[^\w\s]*)(?P<family>\w+)(?P<rest>(?:\s+[^\W\d_][\w]*){1,3})$")
 
 
 def official_spelling(text: str) -> str:
-    """An OCR'd line with the official names, fixed words and number symbols it holds spelt right."""
+    """An OCR'd line with the official names, fixed words, date words and number symbols it holds spelt right."""
     text = _NUMBER.sub(lambda found: _SEGMENT.sub(_symbol, found[0]), text)
+    for pattern, spelling in _DATE_WORDS:
+        text = pattern.sub(spelling, text)
     letters = bare(text).lower()
     for pattern, spelling, word in _phrase_patterns():
         if word not in letters:
