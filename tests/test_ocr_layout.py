@@ -7,6 +7,8 @@ import pytest
 from reportflow.parsers.layout.lines import Line, PageLayout
 from reportflow.parsers.layout.paragraphs import page_blocks
 from reportflow.parsers.ocr.tesseract import _is_speck_line, _without_stray_periods
+from reportflow.parsers.vietnamese.admin import _as_stamp
+from reportflow.schemas import Block
 
 BODY = "Thực hiện Công văn số 4625/BNV-CCHC ngày 02/7/2025 của Bộ Nội vụ, Ủy ban nhân dân tỉnh báo cáo như sau."
 
@@ -58,3 +60,14 @@ def test_a_speck_read_as_a_full_stop_inside_a_sentence_goes() -> None:
     rows += [((0.0, 50.0), [("các", box, 90.0)])]
     words = [text for _, row in _without_stray_periods(rows) for text, _, _ in row]
     assert words == ["thực", "hiện", "hoàn", "thành", "năm.", "Đảng", "v.v.", "các"]
+
+
+@pytest.mark.parametrize("text", ["ĐẾN", "DEN", "CÔNG VĂN ĐẾN Số: 12", "FBUNG-TÂM CÔNG BAO & TIN HỌC O.NGAI"])
+def test_receipt_and_gazette_stamps_read_by_ocr_are_stamps(text: str) -> None:
+    assert _as_stamp(Block(text, ocr_confidence=90.0)).kind == "stamp"
+    assert _as_stamp(Block(text)).kind == "body"  # a text layer's words are the document's
+
+
+@pytest.mark.parametrize("text", ["Đến nay, các cấp đã triển khai", "Denmark"])
+def test_words_like_a_stamp_s_stay_body(text: str) -> None:
+    assert _as_stamp(Block(text, ocr_confidence=90.0)).kind == "body"
