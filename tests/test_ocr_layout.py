@@ -6,7 +6,7 @@ import pytest
 
 from reportflow.parsers.layout.lines import Line, PageLayout
 from reportflow.parsers.layout.paragraphs import page_blocks
-from reportflow.parsers.ocr.tesseract import _is_speck_line, _without_stray_periods
+from reportflow.parsers.ocr.tesseract import _corrected, _is_speck_line, _is_vietnamese, _without_stray_periods
 from reportflow.parsers.vietnamese.admin import _as_stamp
 from reportflow.schemas import Block
 
@@ -71,3 +71,13 @@ def test_receipt_and_gazette_stamps_read_by_ocr_are_stamps(text: str) -> None:
 @pytest.mark.parametrize("text", ["Đến nay, các cấp đã triển khai", "Denmark"])
 def test_words_like_a_stamp_s_stay_body(text: str) -> None:
     assert _as_stamp(Block(text, ocr_confidence=90.0)).kind == "body"
+
+
+def test_words_without_marks_are_corrected_only_on_a_vietnamese_page() -> None:
+    box = (0.0, 0.0, 10.0, 10.0)
+    english = ["it", "was", "up", "to", "us", "at", "the", "end", "not", "yet"]
+    vietnamese = ["Quyết", "định", "về", "việc", "thành", "lập", "Ban", "chỉ", "đạo", "tac"]
+    assert not _is_vietnamese(english) and _is_vietnamese(vietnamese)
+    assert [_corrected((w, box, 90.0), [], False)[0] for w in english] == english
+    assert _corrected(("tac", box, 90.0), [], True)[0] == "tác"
+    assert _corrected(("viêc", box, 90.0), [], False)[0] == "việc"  # a mark OCR misplaced, on any page

@@ -26,7 +26,7 @@ from reportflow.parsers.layout.reading_order import xy_order
 from reportflow.parsers.ocr.preprocess import prepare
 from reportflow.parsers.text import normalize_text
 from reportflow.parsers.vietnamese.names import official_spelling
-from reportflow.parsers.vietnamese.syllables import correct_word, is_valid_syllable
+from reportflow.parsers.vietnamese.syllables import bare, correct_word, is_valid_syllable
 from reportflow.schemas import OcrFailedError
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,7 @@ RENDER_DPI = 300
 LOW_CONFIDENCE = 60.0
 SPECK_MAX_CHARS = 3
 SPECK_CONFIDENCE = 70.0
+VIETNAMESE_MARKED_SHARE = 0.4
 ORIENTATION_MIN_CONFIDENCE = 1.5
 POINTS_PER_INCH = 72.0
 # A text line's box spans ascenders, descenders and Vietnamese tone marks: about 1.15 times the font size.
@@ -134,18 +135,37 @@ def _read_words(image: Image.Image, dpi: float, settings: OcrSettings) -> list[_
     api.SetSourceResolution(round(dpi))
     if not api.Recognize():
         raise OcrFailedError("Tesseract could not recognise the page.")
-    rows: list[_Row] = []
+    read: list[tuple[tuple[float, float], list[tuple[_Word, list[list[str]]]]]] = []
     word: _Word | None = None
     letters: list[list[str]] = []
     for symbol in tesserocr.iterate_level(api.GetIterator(), tesserocr.RIL.SYMBOL):
-        if symbol.IsAtBeginningOf(tesserocr.RIL.WORD) or not rows:
-            _add_word(rows, word, letters)
+        if symbol.IsAtBeginningOf(tesserocr.RIL.WORD) or not read:
+            if word is not None:
+                read[-1][1].append((word, letters))
             word, letters = _word(symbol), []
-            if symbol.IsAtBeginningOf(tesserocr.RIL.TEXTLINE) or not rows:
-                rows.append((_baseline(symbol, word[1] if word else None), []))
+            if symbol.IsAtBeginningOf(tesserocr.RIL.TEXTLINE) or not read:
+                read.append((_baseline(symbol, word[1] if word else None), []))
         letters.append([choice.GetUTF8Text() for choice in symbol.GetChoiceIterator()])
-    _add_word(rows, word, letters)
+    if word is not None:
+        read[-1][1].append((word, letters))
+    vietnamese = _is_vietnamese([text for _, words in read for (text, _, _), _ in words])
+    rows = [(baseline, [_corrected(w, choices, vietnamese) for w, choices in words]) for baseline, words in read]
     return _without_stray_periods([(baseline, _without_specks(words)) for baseline, words in rows])
+
+
+def _is_vietnamese(words: list[str]) -> bool:
+    """A page most of whose words carry marks: Vietnamese (a French or English page has few)."""
+    marked = sum(word != bare(word) for word in words)
+    return marked >= VIETNAMESE_MARKED_SHARE * max(1, len(words))
+
+
+def _corrected(word: _Word, letters: list[list[str]], vietnamese_page: bool) -> _Word:
+    """A misspelt Vietnamese syllable put right from Tesseract's choices for its letters; a word without
+    any mark only on a Vietnamese page (`it`, `at`, `not` are English)."""
+    text, box, confidence = word
+    if not vietnamese_page and text == bare(text):
+        return word
+    return correct_word(text, letters), box, confidence
 
 
 def _word(symbol: tesserocr.PyResultIterator) -> _Word | None:
@@ -155,13 +175,6 @@ def _word(symbol: tesserocr.PyResultIterator) -> _Word | None:
         return None
     x0, top, x1, bottom = (float(value) for value in box)
     return text, (x0, top, x1, bottom), float(symbol.Confidence(tesserocr.RIL.WORD))
-
-
-def _add_word(rows: list[_Row], word: _Word | None, letters: list[list[str]]) -> None:
-    """A word to its line, a misspelt Vietnamese syllable put right from Tesseract's choices for its letters."""
-    if word is not None:
-        text, box, confidence = word
-        rows[-1][1].append((correct_word(text, letters), box, confidence))
 
 
 def _without_specks(words: list[_Word]) -> list[_Word]:
