@@ -52,6 +52,11 @@ def test_tesseract_s_alternatives_come_before_diacritic_guesses() -> None:
     assert correct_word("Bac", [["B"], ["a", "ắ"], ["c"]]) == "Bắc"
 
 
+def test_alternatives_that_change_more_than_one_letter_spell_another_word() -> None:
+    assert correct_word("XII,", [["X", "K"], ["I", "H"], ["I"], [","]]) == "XII,"  # no `KHI`
+    assert correct_word("PAKN", [["P", "T"], ["A", "R"], ["K", "Ấ"], ["N"]]) == "PAKN"
+
+
 def test_alternatives_that_spell_no_known_syllable_are_ignored() -> None:
     assert correct_word("quyét", [["q"], ["u"], ["y"], ["é", "x"], ["t"]]) == "quyết"
 
@@ -82,6 +87,7 @@ def test_known_syllables_come_from_the_shipped_word_list() -> None:
         ("Tran Hoang Tuấn", "Trần Hoàng Tuấn"),
         ("‘Tran Ngọc Căng", "‘Trần Ngọc Căng"),
         ("NGUYEN VAN AN", "NGUYỄN VĂN AN"),
+        ("UBND tinh Quang Ngai", "UBND tỉnh Quảng Ngãi"),  # a sentence's `tỉnh` stays in lower case
     ],
 )
 def test_official_names_get_their_diacritics_back(line: str, expected: str) -> None:
@@ -97,6 +103,7 @@ def test_official_names_get_their_diacritics_back(line: str, expected: str) -> N
         "Số: 575/UBND-KTTH",  # the D of UBND is dân's
         "Thực hiện Công văn số 4625/BNV-CCHC ngày 02/7/2025",
         "Tran and Hoang wrote this report",  # no name line
+        "UBND tỉnh Quảng Ngãi",
         "leo lên cái thang 2 nam",  # no date
     ],
 )

@@ -150,7 +150,8 @@ def _read_words(image: Image.Image, dpi: float, settings: OcrSettings) -> list[_
         read[-1][1].append((word, letters))
     vietnamese = _is_vietnamese([text for _, words in read for (text, _, _), _ in words])
     rows = [(baseline, [_corrected(w, choices, vietnamese) for w, choices in words]) for baseline, words in read]
-    return _without_stray_periods([(baseline, _without_specks(words)) for baseline, words in rows])
+    rows = [(baseline, _without_specks(words)) for baseline, words in rows]
+    return _without_stray_periods(rows) if vietnamese else rows
 
 
 def _is_vietnamese(words: list[str]) -> bool:
@@ -160,12 +161,10 @@ def _is_vietnamese(words: list[str]) -> bool:
 
 
 def _corrected(word: _Word, letters: list[list[str]], vietnamese_page: bool) -> _Word:
-    """A misspelt Vietnamese syllable put right from Tesseract's choices for its letters; a word without
-    any mark only on a Vietnamese page (`it`, `at`, `not` are English)."""
+    """A misspelt Vietnamese syllable put right from Tesseract's choices for its letters, on a Vietnamese page
+    only (`it`, `at`, `not` are English, `où` French)."""
     text, box, confidence = word
-    if not vietnamese_page and text == bare(text):
-        return word
-    return correct_word(text, letters), box, confidence
+    return (correct_word(text, letters), box, confidence) if vietnamese_page else word
 
 
 def _word(symbol: tesserocr.PyResultIterator) -> _Word | None:
@@ -195,7 +194,8 @@ def _without_stray_periods(rows: list[_Row]) -> list[_Row]:
     for (r, w), (next_r, next_w) in itertools.pairwise(words):
         text, box, confidence = rows[r][1][w]
         following = rows[next_r][1][next_w][0]
-        if text.endswith(".") and following[:1].islower() and len(text) > 2 and is_valid_syllable(text[:-1]):
+        goes_on = following[:1].islower() and (next_r == r or following.isalpha())  # not `b)` starting a line
+        if text.endswith(".") and goes_on and len(text) > 2 and is_valid_syllable(text[:-1]):
             rows[r][1][w] = (text[:-1], box, confidence)
     return rows
 

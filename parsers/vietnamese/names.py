@@ -116,7 +116,15 @@ def _respelt(match: re.Match[str], spelling: str) -> str:
     words, spelt = re.split(r"(\s+)", found), re.split(r"(\s+)", spelling)
     if len(words) != len(spelt):
         return found
-    return "".join(word if _same_marks(word, right) else right for word, right in zip(words, spelt, strict=True))
+    pairs = zip(words, spelt, strict=True)
+    return "".join(word if _same_marks(word, right) else _in_case_of(word, right) for word, right in pairs)
+
+
+def _in_case_of(word: str, spelling: str) -> str:
+    """`tinh` respelt `tỉnh` in a sentence (`UBND tỉnh Quảng Ngãi`), `TINH` as `TỈNH`."""
+    if word.isupper():
+        return spelling.upper()
+    return spelling.lower() if word.islower() else spelling
 
 
 def _same_marks(word: str, spelling: str) -> bool:

@@ -38,8 +38,10 @@ _RHYME_TEXT = """
 """
 _RHYMES = frozenset(_RHYME_TEXT.split())
 _FRONT = ("e", "ê", "i", "y")
+_ROMAN = re.compile(r"[IVXLCDM]+")
 _CORE = re.compile(r"^(\W*)(\w+?)(\W*)$")
 MAX_SPELLINGS = 256
+MAX_LETTERS_CHANGED = 1
 
 
 def split_tone(syllable: str) -> tuple[str, list[str]]:
@@ -107,7 +109,8 @@ def correct_word(word: str, alternatives: Sequence[Sequence[str]] = ()) -> str:
         return word
     lead, core, tail = found.groups()
     case = _case(core)
-    if case is None or is_valid_syllable(core) or not any(c in "aeiouyăâêôơư" for c in bare(core.lower())):
+    roman = case == "upper" and _ROMAN.fullmatch(core)
+    if case is None or roman or is_valid_syllable(core) or not any(c in "aeiouy" for c in bare(core.lower())):
         return word
     replacement = _from_alternatives(core, alternatives, len(lead)) or _by_diacritics(core.lower())
     if replacement is None:
@@ -123,10 +126,17 @@ def _from_alternatives(core: str, alternatives: Sequence[Sequence[str]], offset:
     ranked = []
     for spelling in itertools.islice(itertools.product(*letters), MAX_SPELLINGS):
         candidate = unicodedata.normalize("NFC", "".join(spelling)).lower()
-        if candidate in known:
+        if candidate in known and _letters_changed(core.lower(), candidate) <= MAX_LETTERS_CHANGED:
             ranks = sum(choices.index(c) for choices, c in zip(letters, spelling, strict=True))
             ranked.append((ranks, -known[candidate], candidate))
     return min(ranked)[2] if ranked else None
+
+
+def _letters_changed(word: str, candidate: str) -> int:
+    """Letters changed, diacritics aside (`XII` to `KHI` changes two: no misreading, another word)."""
+    if len(word) != len(candidate):
+        return len(word) + len(candidate)
+    return sum(a != b for a, b in zip(bare(word), bare(candidate), strict=True))
 
 
 def _by_diacritics(core: str) -> str | None:
