@@ -6,6 +6,7 @@ import pytest
 
 from reportflow.parsers.vietnamese.names import official_spelling
 from reportflow.parsers.vietnamese.syllables import correct_word, is_valid_syllable, known_syllables
+from tests.conftest import load_truth
 
 VALID = [
     "quyết", "thuế", "hòa", "hoà", "thủy", "thuỷ", "gì", "giữa", "kỳ", "nghị", "QUẢNG", "NGÃI", "TỈNH",
@@ -109,3 +110,13 @@ def test_official_names_get_their_diacritics_back(line: str, expected: str) -> N
 )
 def test_right_spellings_and_other_words_stay(line: str) -> None:
     assert official_spelling(line) == line
+
+
+@pytest.mark.parametrize("name", ["seed.docx", "seed.pdf", "seed.txt", "seed_scan.png"])
+def test_the_truth_of_the_seed_documents_is_left_as_it_is(name: str) -> None:
+    """Right Vietnamese text goes through both steps unchanged, word by word and line by line."""
+    blocks = load_truth(name)["blocks"]
+    words = [word for block in blocks for word in block["text"].split()]
+    assert len(words) > 300
+    assert [correct_word(word) for word in words] == words
+    assert [official_spelling(block["text"]) for block in blocks] == [block["text"] for block in blocks]
