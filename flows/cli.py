@@ -12,11 +12,19 @@ from typing import Any
 
 import pyarrow.fs as pafs
 
-from reportflow.flows.defaults import DEFAULT_BATCH_SIZE, DEFAULT_MAX_FILE_MB, DEFAULT_MAX_MEMORY_MB, DEFAULT_TIME_LIMIT
+from reportflow.flows.defaults import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_MAX_FILE_MB,
+    DEFAULT_MAX_MEMORY_MB,
+    DEFAULT_PORT,
+    DEFAULT_SETTLE_SECONDS,
+    DEFAULT_THRESHOLD,
+    DEFAULT_TIME_LIMIT,
+)
 from reportflow.flows.progress import progress_callback
-from reportflow.flows.steps.sources import SourceError, is_s3, local_path, s3_filesystem
+from reportflow.flows.steps.sources import is_s3, local_path, s3_filesystem
 from reportflow.flows.temporary_api import TemporaryApi, start_temporary_api
-from reportflow.schemas import RunRecord
+from reportflow.schemas import DestinationBusyError, RunRecord, SettingsError, SourceError, StoreError
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -40,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _flow_parameters(args: argparse.Namespace) -> dict[str, Any]:
-    return {
+    given = {
         "source": args.source,
         "dest": args.dest,
         "batch_size": args.batch_size,
@@ -50,12 +58,20 @@ def _flow_parameters(args: argparse.Namespace) -> dict[str, Any]:
         "time_limit": args.time_limit,
         "max_file_mb": args.max_file_mb,
         "max_memory_mb": args.max_memory_mb,
+        "settle_seconds": args.settle_seconds,
+        "retry_errors": args.retry_errors,
+        "follow_symlinks": args.follow_symlinks,
+        "reprocess": args.reprocess,
+        "reprocess_format": args.reprocess_format,
+        "reprocess_older": args.reprocess_older,
     }
+    # Left out, a setting takes the flow's default (the OCR languages' lives with the OCR, which the command
+    # does not import).
+    return {name: value for name, value in given.items() if value is not None}
 
 
 def _compact(dest: str) -> int:
     from reportflow.flows.steps.compact import compact
-    from reportflow.flows.steps.store import DestinationBusyError, StoreError
 
     if is_s3(dest):
         print("reportflow: compact works on a local DEST only (S3 has no atomic swap of files)", file=sys.stderr)
@@ -92,7 +108,6 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace, api: TemporaryApi | None) -> int:
     from reportflow.flows.ingest import ingest, task_runner
-    from reportflow.flows.steps.store import DestinationBusyError, StoreError
 
     flow = ingest.with_options(task_runner=task_runner(args.dask_address)) if args.dask_address else ingest
     try:
@@ -101,7 +116,7 @@ def _run(args: argparse.Namespace, api: TemporaryApi | None) -> int:
     except DestinationBusyError as e:
         print(f"reportflow: {e}; try again when it has finished", file=sys.stderr)
         return EXIT_BUSY
-    except (SourceError, StoreError) as e:
+    except (SourceError, StoreError, SettingsError) as e:
         print(f"reportflow: {e}", file=sys.stderr)
         return EXIT_USAGE
     except Exception as e:
@@ -179,7 +194,12 @@ def _parser() -> argparse.ArgumentParser:
         "compact", help="rewrite each day's many small Parquet files under DEST as one file per dataset"
     )
     compact.add_argument("dest", metavar="DEST", help="root folder of the output datasets")
-    serve.add_argument("--port", type=int, default=4200, help="port of the local Prefect server, when one is started")
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help=f"port of the local Prefect server, when one is started ({DEFAULT_PORT})",
+    )
     return parser
 
 
@@ -203,11 +223,12 @@ def _flow_options() -> argparse.ArgumentParser:
     options.add_argument(
         "--near-threshold",
         type=float,
-        default=0.9,
-        help="similarity (1 - edits / length of the normalised text) from which a paragraph is a near duplicate (0.9)",
+        default=DEFAULT_THRESHOLD,
+        help="similarity (1 - edits / length of the normalised text) from which a paragraph is a near duplicate"
+        f" ({DEFAULT_THRESHOLD:g})",
     )
     options.add_argument(
-        "--ocr-languages", default="vie+eng", help="Tesseract languages for scans, joined by + (vie+eng)"
+        "--ocr-languages", help="Tesseract languages for scans, joined by + (default: Vietnamese and English)"
     )
     options.add_argument("--workers", type=int, help="worker processes that parse, per machine (one per core)")
     options.add_argument(
@@ -229,6 +250,32 @@ def _flow_options() -> argparse.ArgumentParser:
         default=DEFAULT_MAX_MEMORY_MB,
         help=f"heap one worker process may use; a document needing more becomes a too_large error"
         f" ({DEFAULT_MAX_MEMORY_MB:g})",
+    )
+    options.add_argument(
+        "--settle-seconds",
+        type=float,
+        default=DEFAULT_SETTLE_SECONDS,
+        help="files modified this recently may still be being copied and wait for the next run; 0: no wait"
+        f" ({DEFAULT_SETTLE_SECONDS:g}, or REPORTFLOW_SETTLE_SECONDS)",
+    )
+    options.add_argument(
+        "--retry-errors",
+        action="store_true",
+        help="try again files that failed for good (corrupt, encrypted, ...) although they did not change",
+    )
+    options.add_argument(
+        "--follow-symlinks", action="store_true", help="follow symbolic links that lead outside SOURCE too"
+    )
+    options.add_argument(
+        "--reprocess",
+        action="store_true",
+        help="parse the files already ingested again and write them as new versions of their documents",
+    )
+    options.add_argument(
+        "--reprocess-format", metavar="FORMAT", help="re-parse only documents of this format (pdf, docx, ...)"
+    )
+    options.add_argument(
+        "--reprocess-older", action="store_true", help="re-parse only documents that another parser version wrote"
     )
     options.add_argument("-v", "--verbose", action="store_true", help="show Prefect's own log lines")
     return options
@@ -259,12 +306,12 @@ def _progress_bar(enabled: bool) -> Iterator[None]:
 
 
 def _print_summary(run: RunRecord, dest: str) -> None:
-    print(
-        f"reportflow: {run.files_seen} files seen, {run.files_skipped} already ingested, "
-        f"{run.documents_written} documents and {run.paragraphs_written} paragraphs written "
-        f"({run.duplicates_flagged} paragraphs flagged as duplicates), {run.errors} errors."
-    )
-    print(f"Parquet datasets: {dest}/documents  {dest}/paragraphs  {dest}/errors  {dest}/runs")
+    from reportflow.flows.ingest import run_summary
+
+    print(f"reportflow: {run_summary(run)}; {run.errors} errors.")
+    if run.removal_note:
+        print(f"reportflow: {run.removal_note}")
+    print(f"Parquet datasets: {dest}/documents  {dest}/paragraphs  {dest}/errors  {dest}/runs  {dest}/files")
 
 
 if __name__ == "__main__":

@@ -11,21 +11,21 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
-import subprocess
 import sys
 import threading
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from reportflow.flows.defaults import DEFAULT_PORT
+from reportflow.flows.prefect_server import ServerProcess
+from reportflow.schemas import ServerError
+
 log = logging.getLogger(__name__)
 
-DEFAULT_PORT = 4200
 STARTUP_SECONDS = 120.0
+STOP_GRACE_SECONDS = 20.0
 _PREFECT = Path(sys.executable).with_name("prefect")
 
 
@@ -37,6 +37,7 @@ class LocalServer:
     """
 
     def __init__(self, port: int = DEFAULT_PORT) -> None:
+        self.port = port
         self.url = f"http://127.0.0.1:{port}/api"
         self._command = [
             str(_PREFECT),
@@ -48,7 +49,7 @@ class LocalServer:
             str(port),
             "--analytics-off",
         ]
-        self._process: subprocess.Popen[bytes] | None = None
+        self._server: ServerProcess | None = None
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._watcher = threading.Thread(target=self._watch, name="prefect-server-watcher", daemon=True)
@@ -60,62 +61,31 @@ class LocalServer:
     def stop(self) -> None:
         self._stopping.set()
         with self._lock:
-            if self._process:
-                _end_group(self._process)
+            if self._server:
+                self._server.stop(STOP_GRACE_SECONDS)
 
     def _launch(self) -> None:
         env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
         with self._lock:
             if self._stopping.is_set():
                 return
-            self._process = process = subprocess.Popen(
-                self._command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
-            )
-        if not _wait_healthy(self.url, process):
-            error = process.stderr.read().decode(errors="replace")[-2000:] if process.stderr else ""
-            _end_group(process)
-            raise RuntimeError(f"the local Prefect server did not start on {self.url}: {error.strip()}")
-        if process.stderr:
-            process.stderr.close()
+            self._server = server = ServerProcess(self._command, self.port, env, own_session=True, keep_errors=True)
+        if not server.wait_healthy(STARTUP_SECONDS, interval=0.5):
+            server.stop(STOP_GRACE_SECONDS)  # first: reading a live server's stderr would wait for its end
+            raise ServerError(f"the local Prefect server did not start on {self.url}: {server.errors()}")
+        server.forget_errors()
 
     def _watch(self) -> None:
         while not self._stopping.wait(1.0):
-            process = self._process
-            if process is None or process.poll() is None:
+            server = self._server
+            if server is None or server.returncode is None:
                 continue
-            log.warning("the local Prefect server exited (%s); starting it again", process.returncode)
-            _end_group(process)  # uvicorn may outlive it and hold the port
+            log.warning("the local Prefect server exited (%s); starting it again", server.returncode)
+            server.stop(STOP_GRACE_SECONDS)  # uvicorn may outlive it and hold the port
             try:
                 self._launch()
-            except RuntimeError:
+            except ServerError:
                 log.exception("restarting the local Prefect server failed; trying again")
-
-
-def _end_group(process: subprocess.Popen[bytes], grace: float = 20.0) -> None:
-    """SIGTERM to the process group, SIGKILL to whatever is left of it after GRACE seconds."""
-    deadline = time.monotonic() + grace
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        while time.monotonic() < deadline:
-            process.poll()
-            os.killpg(process.pid, 0)
-            time.sleep(0.2)
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    process.wait()
-
-
-def _wait_healthy(url: str, process: subprocess.Popen[bytes]) -> bool:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
-                if response.status == 200:
-                    return True
-        except OSError:
-            time.sleep(0.5)
-    return False
 
 
 @contextmanager

@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from reportflow.parsers.detect import detect_format
+from reportflow.parsers.formats.html import parse_html, parse_mhtml
 from reportflow.parsers.formats.image import parse_image
 from reportflow.parsers.formats.legacy_doc import DocSettings, parse_doc
+from reportflow.parsers.formats.office import OFFICE_FORMATS, parse_office
 from reportflow.parsers.formats.pdf import parse_pdf
 from reportflow.parsers.formats.plaintext import parse_text
 from reportflow.parsers.formats.word import parse_docx
@@ -20,9 +22,16 @@ from reportflow.parsers.layout.structure import apply_structure
 from reportflow.parsers.ocr.tesseract import OcrSettings
 from reportflow.schemas import ParsedDocument, UnsupportedFormatError
 
+_SPREADSHEET = "Spreadsheets ({}) are not supported: reportflow reads documents of paragraphs, not cells of figures."
+_PRESENTATION = "Presentations ({}) are not supported."
 _NOT_READ = {
-    "rtf": "RTF files are not supported.",
     "zip": "A ZIP archive that is no Word document (no word/document.xml).",
+    "xlsx": _SPREADSHEET.format("Excel .xlsx"),
+    "xls": _SPREADSHEET.format("Excel 97-2003 .xls"),
+    "ods": _SPREADSHEET.format("OpenDocument .ods"),
+    "pptx": _PRESENTATION.format("PowerPoint .pptx"),
+    "ppt": _PRESENTATION.format("PowerPoint 97-2003 .ppt"),
+    "odp": _PRESENTATION.format("OpenDocument .odp"),
     "binary": "Binary data of no supported format.",
 }
 
@@ -43,6 +52,9 @@ def parsers(settings: ParseSettings) -> dict[str, Callable[[bytes], ParsedDocume
         "doc": partial(parse_doc, settings=settings.doc),
         "pdf": partial(parse_pdf, settings=settings.ocr),
         "image": partial(parse_image, settings=settings.ocr),
+        "html": parse_html,
+        "mhtml": parse_mhtml,
+        **{fmt: partial(parse_office, source_format=fmt, settings=settings.doc) for fmt in OFFICE_FORMATS},
     }
 
 

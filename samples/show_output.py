@@ -1,4 +1,4 @@
-"""Print what a demo run wrote: documents, errors, and the de-duplicated paragraphs (DuckDB).
+"""Print what a demo run wrote: documents, errors, files, and the de-duplicated paragraphs (DuckDB).
 
 Usage: python samples/show_output.py DEST
 """
@@ -28,6 +28,11 @@ def main(dest: str) -> None:
     print("errors:")
     duckdb.sql(
         f"SELECT regexp_extract(source_uri, '[^/]+$') AS file, error_type, message FROM {dataset('errors')}"
+    ).show(max_width=160)
+    print("files (each file's state; its latest row is its current state):")
+    duckdb.sql(
+        f"SELECT regexp_extract(source_uri, '[^/]+$') AS file, status, left(doc_id, 12) AS doc_id, error_type "
+        f"FROM {dataset('files')} ORDER BY source_uri, seen_at"
     ).show(max_width=160)
     print("de-duplicated paragraphs (WHERE NOT is_duplicate):")
     duckdb.sql(

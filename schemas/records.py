@@ -118,6 +118,8 @@ class DocumentRecord:
     doc_number: str | None = _col(_STR, nullable=True, default=None)
     doc_type: str | None = _col(_STR, nullable=True, default=None)
     signer: str | None = _col(_STR, nullable=True, default=None)
+    supersedes_doc_id: str | None = _col(_STR, nullable=True, default=None)
+    parser_version: str | None = _col(_STR, nullable=True, default=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +162,22 @@ class SeenFileRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class FileRecord:
+    """One source file and one change of its state (the `files` dataset); its current state is its latest row."""
+
+    source_uri: str = _col(_STR)
+    size_bytes: int | None = _col(_I64, nullable=True)
+    modified_at: datetime | None = _col(_TS, nullable=True)
+    doc_id: str | None = _col(_STR, nullable=True)
+    status: str = _col(_STR)
+    run_id: str = _col(_STR)
+    seen_at: datetime = _col(_TS)
+    mtime_ns: int | None = _col(_I64, nullable=True, default=None)
+    error_type: str | None = _col(_STR, nullable=True, default=None)
+    attempts: int = _col(_I32, default=0)
+
+
+@dataclass(frozen=True, slots=True)
 class RunRecord:
     run_id: str = _col(_STR)
     started_at: datetime = _col(_TS)
@@ -172,6 +190,19 @@ class RunRecord:
     errors: int = _col(_I64)
     status: str = _col(_STR)
     duplicates_flagged: int = _col(_I64, default=0)
+    # What each stage did; files written before these columns existed read them as nulls.
+    skipped_unchanged: int = _col(_I64, default=0)
+    skipped_already_ingested: int = _col(_I64, default=0)
+    skipped_same_bytes: int = _col(_I64, default=0)
+    pages_text_layer: int = _col(_I64, default=0)
+    pages_ocr: int = _col(_I64, default=0)
+    exact_duplicates: int = _col(_I64, default=0)
+    near_duplicates: int = _col(_I64, default=0)
+    similar_to_links: int = _col(_I64, default=0)
+    files_removed: int = _col(_I64, default=0)
+    files_not_settled: int = _col(_I64, default=0)
+    failures_left_alone: int = _col(_I64, default=0)
+    removal_note: str | None = _col(_STR, nullable=True, default=None)
 
 
 def arrow_schema(record_type: type) -> pa.Schema:

@@ -14,8 +14,10 @@ import duckdb
 import pytest
 
 from reportflow.flows.steps.store import DatasetStore
-from tests.cli_helpers import REPO, cli_env, rows, run_cli
-from tests.conftest import corpus_path, load_truth
+from tests.helpers.cli import REPO, cli_env, rows, run_cli
+from tests.helpers.corpus import corpus_path, load_truth
+
+pytestmark = pytest.mark.slow  # every test runs the real `reportflow` command
 
 
 class SeedRun(NamedTuple):

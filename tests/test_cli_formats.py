@@ -7,11 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_helpers import rows, run_cli
-from tests.conftest import corpus_path, load_truth
-from tests.test_ocr import character_error_rate
+from tests.helpers.cli import rows, run_cli
+from tests.helpers.corpus import corpus_path, load_truth
+from tests.helpers.office import convert
+from tests.helpers.text import character_error_rate
+
+# Every test runs the real `reportflow` command, over scans among other files.
+pytestmark = [pytest.mark.slow, pytest.mark.needs_tesseract]
 
 FORMATS = ["seed.docx", "seed.pdf", "seed.txt", "seed_scan.pdf", "seed_scan.png"]
+# The seed saved by LibreOffice as RTF, ODT and a web page, in the same run (when LibreOffice is installed).
+SAVED_AS = {"seed.rtf": "rtf", "seed.odt": "odt", "seed.html": "html"}  # file: LibreOffice's target, source_format
 
 
 @pytest.fixture(scope="module")
@@ -19,6 +25,10 @@ def seed_dest(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     source = tmp_path_factory.mktemp("seed-all")
     for name in FORMATS:
         shutil.copy(corpus_path("seed", name), source / name)
+    if shutil.which("soffice") is not None:
+        seed = corpus_path("seed", "seed.docx").read_bytes()
+        for name, target in SAVED_AS.items():
+            (source / name).write_bytes(convert(seed, target, tmp_path_factory.mktemp(target)))
     dest = tmp_path_factory.mktemp("seed-out")
     result = run_cli(tmp_path_factory.mktemp("prefect"), str(source), str(dest))
     assert result.returncode == 0, result.stderr
@@ -56,6 +66,20 @@ def test_each_format_matches_its_truth_and_flags_the_doubled_lead(seed_dest: tup
     assert paragraphs[second_copy]["is_duplicate"]
     if name != "seed.docx":
         assert all(p["dup_scope"] == "corpus" for p in paragraphs)
+
+
+@pytest.mark.needs_soffice
+@pytest.mark.parametrize("name", sorted(SAVED_AS))
+def test_copies_saved_by_libreoffice_are_read_as_what_they_are(seed_dest: tuple[Path, Path], name: str) -> None:
+    documents = _by_file(seed_dest[1])
+    document, first = documents[name], documents["seed.docx"]
+    assert document["source_format"] == SAVED_AS[name]
+    assert document["duplicate_of_doc_id"] == first["doc_id"]
+    assert (document["title"], document["published_date"], document["author"]) == (
+        first["title"],
+        first["published_date"],
+        first["author"],
+    )
 
 
 def test_tomorrows_rescan_is_flagged_against_tonights_report(tmp_path: Path) -> None:

@@ -17,7 +17,9 @@ import pytest
 from reportflow.flows.steps import compact as compact_module
 from reportflow.flows.steps.compact import FOLDERS, compact
 from reportflow.schemas import SCHEMA_VERSION
-from tests.cli_helpers import REPORTFLOW, cli_env, rows, run_cli
+from tests.helpers.cli import REPORTFLOW, cli_env, rows, run_cli
+
+pytestmark = pytest.mark.slow  # every test runs the real `reportflow` command (or reads what it wrote)
 
 SHARED = "Các đơn vị tiếp tục thực hiện nghiêm túc chế độ báo cáo định kỳ theo quy định của Ủy ban nhân dân tỉnh."
 TABLES = {"documents": "doc_id", "paragraphs": "paragraph_id", "errors": "source_uri", "runs": "run_id"}

@@ -11,7 +11,7 @@ import pytest
 
 from reportflow.parsers import parse_document
 from reportflow.schemas import ParsedDocument, ReportflowError
-from tests.conftest import CORPUS, corpus_path, load_truth
+from tests.helpers.corpus import CORPUS, corpus_path, load_truth
 
 LAMDONG = ("public", "vn-vbai-lamdong")
 
@@ -66,6 +66,7 @@ def _manifest_pdfs() -> list[str]:
         return [row["path"] for row in csv.DictReader(manifest, delimiter="\t") if row["format"] == "pdf"]
 
 
+@pytest.mark.needs_tesseract  # the scanned PDFs among them
 @pytest.mark.parametrize("relative", _manifest_pdfs() or ["*.pdf"])
 def test_every_pdf_is_parsed_or_rejected_clearly(relative: str) -> None:
     try:

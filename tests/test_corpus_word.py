@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from reportflow.parsers import parse_document
-from tests.conftest import CORPUS, corpus_path, load_truth
+from tests.helpers.corpus import CORPUS, corpus_path, load_truth
 
 
 @pytest.mark.parametrize("name", ["seed.txt", "seed.docx"])

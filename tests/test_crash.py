@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_helpers import REPORTFLOW, cli_env, rows, run_cli
+from tests.helpers.cli import REPORTFLOW, cli_env, rows, run_cli
+
+pytestmark = pytest.mark.slow  # every test runs (and kills) the real `reportflow` command
 
 FILES = 150
 SHARED = "Các đơn vị tiếp tục thực hiện nghiêm túc chế độ báo cáo định kỳ theo quy định của Ủy ban nhân dân tỉnh."
@@ -34,6 +36,10 @@ def _snapshot(dest: Path) -> tuple[list[tuple[object, ...]], list[tuple[object, 
         for d in rows(dest, "documents", "doc_id")
     ]
     return paragraphs, documents
+
+
+def _file_states(dest: Path) -> list[tuple[object, ...]]:
+    return [(f["source_uri"], f["doc_id"], f["status"]) for f in rows(dest, "files", "source_uri, seen_at")]
 
 
 def _committed_batches(dest: Path) -> int:
@@ -80,6 +86,7 @@ def test_killed_run_then_resumed_equals_one_clean_run(
     result = run_cli(root / "prefect", str(source), str(dest))
     assert result.returncode == 0, result.stderr
     assert _snapshot(dest) == clean
+    assert _file_states(dest) == _file_states(root / "clean")  # one row per file, as after one clean run
     statuses = sorted(r["status"] for r in rows(dest, "runs"))
     assert statuses in (["completed"], ["completed", "interrupted"])
     assert not list((dest / "_reportflow" / "staging").iterdir())

@@ -15,8 +15,8 @@ from typing import Any
 import psutil
 import pytest
 
-from tests.cli_helpers import rows, run_cli
-from tests.conftest import corpus_path
+from tests.helpers.cli import rows, run_cli
+from tests.helpers.corpus import corpus_path
 
 DASK = Path(sys.executable).with_name("dask")
 VOLATILE = {"run_id", "ingested_at", "occurred_at"}
@@ -91,6 +91,7 @@ def _stable(dest: Path, dataset: str, key: str) -> list[dict[str, Any]]:
     return [{k: v for k, v in row.items() if k not in VOLATILE} for row in rows(dest, dataset, key)]
 
 
+@pytest.mark.slow
 def test_a_run_on_the_cluster_writes_what_a_local_run_writes(
     tmp_path: Path, cluster: tuple[str, list[psutil.Process]]
 ) -> None:

@@ -82,7 +82,7 @@ def test_date_ranges_are_no_date_lines(line: str) -> None:
 
 def test_published_date_from_the_header_never_from_a_range_in_the_body() -> None:
     from reportflow.parsers import parse_document
-    from tests import docx_builder as build
+    from tests.helpers import docx_builder as build
 
     d = build.new_document()
     d.add_paragraph("BÁO CÁO TỔNG KẾT")

@@ -5,11 +5,11 @@ from pathlib import Path
 import pytest
 
 from reportflow.flows.steps.dedup import DedupSettings, dedup_key, digits, flag_document
-from reportflow.flows.steps.dedup_index import SeenIndex
+from reportflow.flows.steps.dedup_index import SeenIndex, load_index
 from reportflow.flows.steps.store import Batch, DatasetStore
 from reportflow.parsers import parse_document
 from reportflow.schemas import Block, ParagraphRecord, ParsedDocument
-from tests.conftest import corpus_path
+from tests.helpers.corpus import corpus_path
 
 LONG = (
     "Công an tỉnh tiếp tục phát huy vai trò thường trực tham mưu trong triển khai Đề án 06, đã phối hợp với "
@@ -112,7 +112,7 @@ def test_flags_do_not_depend_on_how_documents_are_split_into_batches(tmp_path: P
     got = []
     for i, d in enumerate(docs):  # every document in its own committed batch, the index reloaded each time
         with store.locked():
-            index = store.load_index()
+            index = load_index(store)
             flagged = flag_document(f"d{i}", d, index, "r")
             store.commit(f"b{i}", date(2026, 11, 26), Batch(paragraphs=flagged.paragraphs, index=index.unwritten()))
         got.append(flagged)
@@ -123,12 +123,12 @@ def test_flags_do_not_depend_on_how_documents_are_split_into_batches(tmp_path: P
 def test_index_persists_across_runs_and_reads_only_candidate_text(tmp_path: Path) -> None:
     store = DatasetStore(tmp_path)
     with store.locked():
-        index = store.load_index()
+        index = load_index(store)
         first = flag_document("night1", _doc("Báo cáo tháng", LONG, OTHER), index, "r1")
         store.commit("r1-0", date(2026, 11, 25), Batch(paragraphs=first.paragraphs, index=index.unwritten()))
     assert list((tmp_path / "_reportflow" / "index" / "ingest_date=2026-11-25").glob("part-r1-0.parquet"))
     with store.locked():
-        index = store.load_index()
+        index = load_index(store)
         assert index.frozen.size == 3
         later = flag_document("night2", _doc(_edit(LONG, [33, 99]), "Một đoạn mới hoàn toàn khác."), index, "r2")
     assert _flags(later.paragraphs) == [(True, "night1:1", "corpus", None), (False, None, None, None)]
@@ -160,11 +160,11 @@ def test_october_then_november_de_an_06(tmp_path: Path) -> None:
     november = parse_document(corpus_path(*folder, "BÁO CÁO ĐỀ ÁN 06 THÁNG 11.docx").read_bytes())
     store = DatasetStore(tmp_path)
     with store.locked():
-        index = store.load_index()
+        index = load_index(store)
         flagged = flag_document("oct", october, index, "r1")
         store.commit("r1-0", date(2025, 11, 1), Batch(paragraphs=flagged.paragraphs, index=index.unwritten()))
     with store.locked():
-        nov = flag_document("nov", november, store.load_index(), "r2").paragraphs
+        nov = flag_document("nov", november, load_index(store), "r2").paragraphs
     october_keys = {dedup_key(b.text): b.text for b in october.blocks}
     word_for_word = [p for p in nov if dedup_key(p.text) in october_keys]
     assert len(word_for_word) >= 50 and len([p for p in word_for_word if len(p.text) > 200]) >= 10

@@ -17,15 +17,21 @@ import pytest
 from PIL import Image
 from reportlab.pdfgen import canvas
 
-from tests import docx_builder as build
-from tests.cli_helpers import rows, run_cli
-from tests.conftest import corpus_path
-from tests.pdf_builder import spinning_pdf
+from reportflow.flows.steps.names import decode_name, encode_name
+from tests.helpers import docx_builder as build
+from tests.helpers.cli import rows, run_cli
+from tests.helpers.corpus import corpus_path
+from tests.helpers.pdf_builder import spinning_pdf
+
+pytestmark = pytest.mark.slow  # every test reads what one real `reportflow run` wrote
 
 SECRET = "TOP-SECRET-VALUE-4711"
 PEAK_RSS_LIMIT = 1.5 * 1024**3
-# Long enough for every good file on a slow machine, short enough not to wait on the spinning PDF.
-TIME_LIMIT = 8
+# A worker's heap cap: far above what any good file here needs, reached by the spinning PDF (which keeps
+# every character it draws) however fast or busy the machine, so that file's outcome does not depend on a clock.
+MAX_MEMORY_MB = 700
+# Stops a run that hangs only; no file here should come near it.
+TIME_LIMIT = 600
 # Names with spaces, Vietnamese, and characters special in shells and URIs.
 ODD_NAMES = ["báo cáo tháng 1.txt", "a b $(touch x); 'q' \"d\" & `c`.txt", "100%25 #frag?x=1.txt"]
 
@@ -40,7 +46,7 @@ EXPECTED_ERRORS = {
     "zip-bomb.docx": "too_large",
     "pixel-bomb.png": "too_large",
     "huge-page.pdf": "too_large",
-    "spinning.pdf": "timeout",
+    "spinning.pdf": "too_large",
 }
 EXPECTED_DOCUMENTS = {
     "seed.docx",
@@ -49,8 +55,19 @@ EXPECTED_DOCUMENTS = {
     "owner-password-only.pdf",
     "plain-text-named.docx",
     "external-entity.docx",
+    "web-page-named.pdf",  # a Word web page under a PDF's name: read as HTML, from the bytes
+    "rtf-named.doc",  # an RTF file under a Word 97 name: read through LibreOffice as RTF
     *ODD_NAMES,
 }
+WEB_PAGE = (
+    '<html xmlns:o="urn:schemas-microsoft-com:office:office"><head><meta name=Generator content="Microsoft Word 12">'
+    "<style>p.MsoNormal {margin:0cm}</style></head><body><p class=MsoTitle>Báo cáo trang web</p>"
+    "<p class=MsoNormal>Nội dung của trang.<o:p></o:p></p></body></html>"
+)
+RTF = (
+    "{\\rtf1\\ansi\\ansicpg1252{\\fonttbl{\\f0 Times New Roman;}}"
+    "\\f0 B\\u225?o c\\u225?o RTF\\par N\\u7897?i dung.\\par}"
+)
 
 
 def _zip(files: dict[str, bytes]) -> bytes:
@@ -126,6 +143,8 @@ def _inputs(folder: Path, secret: Path) -> None:
         "pixel-bomb.png": _pixel_bomb(),
         "huge-page.pdf": _huge_page(),
         "spinning.pdf": spinning_pdf(),
+        "web-page-named.pdf": WEB_PAGE.encode(),
+        "rtf-named.doc": RTF.encode("ascii"),
     }
     files |= {name: f"Báo cáo {name}\n\nNội dung của {name}.".encode() for name in ODD_NAMES}
     for name, data in files.items():
@@ -139,7 +158,8 @@ def hostile_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, A
     secret.write_text(SECRET, encoding="utf-8")
     source, dest = root / "in", root / "out"
     _inputs(source, secret)
-    done = run_cli(root / "prefect", str(source), str(dest), "--batch-size", "4", "--time-limit", str(TIME_LIMIT))
+    limits = ["--time-limit", str(TIME_LIMIT), "--max-memory-mb", str(MAX_MEMORY_MB)]
+    done = run_cli(root / "prefect", str(source), str(dest), "--batch-size", "4", *limits, timeout=2 * TIME_LIMIT)
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return source, dest, done, peak_kib * 1024
 
@@ -160,7 +180,10 @@ def test_each_bad_file_is_exactly_one_typed_error_row(hostile_run: tuple[Path, P
 
 def test_good_and_odd_files_are_ingested_under_their_exact_names(hostile_run: tuple[Path, Path, Any, int]) -> None:
     source, dest, _, _ = hostile_run
-    assert {d["source_uri"] for d in rows(dest, "documents")} == {str(source / n) for n in EXPECTED_DOCUMENTS}
+    # `%` is always written `%25` (README, file names): `100%25 ...` comes out as `100%2525 ...`
+    expected = {encode_name(str(source / n)) for n in EXPECTED_DOCUMENTS}
+    assert {d["source_uri"] for d in rows(dest, "documents")} == expected
+    assert all(Path(decode_name(uri)).is_file() for uri in expected)
     assert not (Path.cwd() / "x").exists() and not (source / "x").exists()
 
 
@@ -176,3 +199,17 @@ def test_nothing_outside_the_inputs_is_read_through_an_external_entity(
 def test_peak_memory_of_the_run_stays_bounded(hostile_run: tuple[Path, Path, Any, int]) -> None:
     peak = hostile_run[3]
     assert peak < PEAK_RSS_LIMIT, f"a process of the run peaked at {peak / 1024**2:.0f} MiB"
+
+
+def test_markup_and_rtf_under_other_names_are_read_as_what_they_are(
+    hostile_run: tuple[Path, Path, Any, int],
+) -> None:
+    source, dest, _, _ = hostile_run
+    documents = {d["source_uri"]: d for d in rows(dest, "documents")}
+    web_page, rtf = documents[str(source / "web-page-named.pdf")], documents[str(source / "rtf-named.doc")]
+    assert (web_page["source_format"], web_page["title"]) == ("html", "Báo cáo trang web")
+    assert (rtf["source_format"], rtf["title"]) == ("rtf", "Báo cáo RTF")
+    texts = {(p["doc_id"], p["text"]) for p in rows(dest, "paragraphs")}
+    assert (web_page["doc_id"], "Nội dung của trang.") in texts
+    assert (rtf["doc_id"], "Nội dung.") in texts
+    assert not [text for _, text in texts if re.search(r"<\s*/?\s*[a-zA-Z!][^>]*>", text)]

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import errno
 import os
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from reportflow.flows.steps import sources
-from reportflow.flows.steps.sources import discover, file_digest, fingerprint, select_new
+from reportflow.flows.steps import inventory, sources
+from reportflow.flows.steps.inventory import Inventory, InventorySettings, take_inventory
+from reportflow.flows.steps.listing import Listing
+from reportflow.flows.steps.sources import SourceFile, discover, file_digest, fingerprint
 from reportflow.flows.steps.store import Batch, DatasetStore
+from reportflow.schemas import SeenFileRecord
 
 
 def _folder(tmp_path: Path) -> Path:
@@ -24,6 +27,11 @@ def _folder(tmp_path: Path) -> Path:
     return folder
 
 
+def _inventory(files: list[SourceFile], known: set[str], prints: dict[str, SeenFileRecord]) -> Inventory:
+    listing = Listing(files=files)
+    return take_inventory(listing, {}, known, prints, "run", datetime.now(UTC), InventorySettings(settle_seconds=0))
+
+
 def _no_reading(path: Path) -> str:
     raise AssertionError(f"{path} was read although its fingerprint matched")
 
@@ -32,8 +40,10 @@ def test_unchanged_files_are_not_read(tmp_path: Path, monkeypatch: pytest.Monkey
     files = discover(_folder(tmp_path))
     known = {file_digest(f) for f in files}
     prints = {f.uri: fingerprint(f, file_digest(f)) for f in files}
-    monkeypatch.setattr(sources, "file_digest", _no_reading)
-    assert select_new(files, known, prints) == ([], [])
+    monkeypatch.setattr(inventory, "file_digest", _no_reading)
+    taken = _inventory(files, known, prints)
+    assert (taken.todo, taken.learned) == ([], [])
+    assert taken.skipped == {"unchanged": 3}
 
 
 def test_touched_file_is_read_again_and_skipped_when_its_bytes_are_known(tmp_path: Path) -> None:
@@ -42,15 +52,17 @@ def test_touched_file_is_read_again_and_skipped_when_its_bytes_are_known(tmp_pat
     known = {file_digest(f) for f in files}
     prints = {f.uri: fingerprint(f, file_digest(f)) for f in files}
     os.utime(folder / "b.txt", ns=(1, 1))
-    todo, learned = select_new(discover(folder), known, prints)
-    assert todo == []
-    assert [(Path(p.source_uri).name, p.mtime_ns) for p in learned] == [("b.txt", 1)]
+    taken = _inventory(discover(folder), known, prints)
+    assert taken.todo == []
+    assert [(Path(p.source_uri).name, p.mtime_ns) for p in taken.learned] == [("b.txt", 1)]
+    assert taken.skipped == {"unchanged": 2, "already_ingested": 1}
 
 
 def test_byte_identical_copies_are_parsed_once(tmp_path: Path) -> None:
-    todo, learned = select_new(discover(_folder(tmp_path)), set(), {})
-    assert [Path(f.uri).name for f in todo] == ["a.txt", "b.txt"]
-    assert [Path(p.source_uri).name for p in learned] == ["c.txt"]
+    taken = _inventory(discover(_folder(tmp_path)), set(), {})
+    assert [Path(f.uri).name for f in taken.todo] == ["a.txt", "b.txt"]
+    assert [Path(p.source_uri).name for p in taken.learned] == ["c.txt"]
+    assert taken.skipped == {"same_bytes": 1}
 
 
 def test_fingerprints_persist_with_the_batch_and_the_newest_wins(tmp_path: Path) -> None:

@@ -3,7 +3,6 @@
 Each conversion takes about a second, so the results are made once per module.
 """
 
-import shutil
 import subprocess
 import zipfile
 from pathlib import Path
@@ -16,10 +15,9 @@ from reportflow.parsers.formats.legacy_doc import DocSettings, convert_to_docx, 
 from reportflow.parsers.text import normalize_text
 from reportflow.parsers.vietnamese.legacy_fonts import TCVN3, VNI, detect_encoding, has_unicode_vietnamese
 from reportflow.schemas import ConversionFailedError, ConverterMissingError, ParsedDocument, TimedOutError
-from tests.conftest import corpus_path, load_truth
-from tests.test_word_legacy import SOURCE, _legacy_docx
-
-needs_libreoffice = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+from tests.helpers.corpus import corpus_path, load_truth
+from tests.helpers.legacy_fonts import SOURCE, legacy_font_docx
+from tests.helpers.system import require_soffice
 
 REAL_DOCS = [
     "vn-vbai-lamdong/BÁO CÁO ĐỀ ÁN 06 tính đến 20-10-2025 .doc",
@@ -40,7 +38,16 @@ def _save_as_doc(docx: bytes, folder: Path) -> bytes:
     (folder / "in.docx").write_bytes(docx)
     profile = f"-env:UserInstallation={(folder / 'profile').as_uri()}"
     subprocess.run(
-        ["soffice", profile, "--headless", "--convert-to", "doc", "--outdir", str(folder), str(folder / "in.docx")],
+        [
+            require_soffice(),
+            profile,
+            "--headless",
+            "--convert-to",
+            "doc",
+            "--outdir",
+            str(folder),
+            str(folder / "in.docx"),
+        ],
         check=True,
         capture_output=True,
         timeout=120,
@@ -50,15 +57,13 @@ def _save_as_doc(docx: bytes, folder: Path) -> bytes:
 
 @pytest.fixture(scope="module")
 def real_docs() -> dict[str, ParsedDocument]:
-    if shutil.which("soffice") is None:
-        pytest.skip("LibreOffice is not installed")
+    require_soffice()
     return {name: parse_document(corpus_path("public", *name.split("/")).read_bytes()) for name in REAL_DOCS}
 
 
 @pytest.fixture(scope="module")
 def seed_as_doc(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    if shutil.which("soffice") is None:
-        pytest.skip("LibreOffice is not installed")
+    require_soffice()
     return _save_as_doc(corpus_path("seed", "seed.docx").read_bytes(), tmp_path_factory.mktemp("seed"))
 
 
@@ -94,17 +99,31 @@ def test_real_docs_are_read(real_docs: dict[str, ParsedDocument]) -> None:
         assert text == normalize_text(text), name
 
 
+def _admin(doc: ParsedDocument) -> tuple[str | None, ...]:
+    return (doc.issuer, doc.doc_number, doc.doc_type, doc.signer)
+
+
+def _last_two(doc: ParsedDocument) -> list[tuple[str, str]]:
+    return [(b.kind, b.text) for b in doc.blocks[-2:]]
+
+
 def test_real_vietnamese_docs(real_docs: dict[str, ParsedDocument]) -> None:
-    report = real_docs[REAL_DOCS[0]]
+    report, notice, submission = (real_docs[name] for name in REAL_DOCS[:3])
     assert report.title is not None and report.title.startswith("BÁO CÁO Kết quả triển khai Đề án 06")
     assert report.language == "vi"
     assert (report.doc_type, report.doc_number, report.signer) == ("bao_cao", "/BC-BCĐ", "Nguyễn Ngọc Phúc")
     assert [b.kind for b in report.blocks].count("motto") == 1
-    notice = real_docs[REAL_DOCS[1]]
+    assert _last_two(report) == [
+        ("signer_title", "TM. BAN CHỈ ĐẠO PHÓ TRƯỞNG BAN PHÓ CHỦ TỊCH UBND TỈNH"),
+        ("signature", "Nguyễn Ngọc Phúc"),
+    ]
     assert notice.title is not None and notice.title.startswith("THÔNG BÁO")
-    submission = real_docs[REAL_DOCS[2]]
+    assert _admin(notice) == ("ỦY BAN NHÂN DÂN TỈNH BÌNH THUẬN", "/TB-UBND", "thong_bao", "Nguyễn Minh")
+    assert _last_two(notice) == [("signer_title", "KT. CHỦ TỊCH PHÓ CHỦ TỊCH"), ("signature", "Nguyễn Minh")]
     assert submission.title is not None and submission.title.startswith("TỜ TRÌNH")
-    assert all(has_unicode_vietnamese(doc.blocks[-1].text) or doc.blocks[-1].text for doc in (report, notice))
+    assert _admin(submission) == ("UBND TỈNH LÂM ĐỒNG SỞ NỘI VỤ", "/TTr-SNV", "to_trinh", "Nguyễn Đức Vũ")
+    assert ("addressee", "Kính gửi: Chủ tịch UBND tỉnh Lâm Đồng") in [(b.kind, b.text) for b in submission.blocks]
+    assert all(has_unicode_vietnamese(doc.blocks[-1].text) for doc in (report, notice, submission))
 
 
 def test_real_english_and_german_docs(real_docs: dict[str, ParsedDocument]) -> None:
@@ -119,10 +138,10 @@ def test_doc_twin_of_a_docx_gives_its_blocks(real_docs: dict[str, ParsedDocument
     assert [(b.kind, b.text) for b in doc.blocks] == [(b.kind, b.text) for b in docx.blocks]
 
 
-@needs_libreoffice
+@pytest.mark.needs_soffice
 @pytest.mark.parametrize("encoding", [TCVN3, VNI])
 def test_legacy_fonts_survive_the_doc_format(encoding: str, tmp_path: Path) -> None:
-    doc = parse_doc(_save_as_doc(_legacy_docx(encoding), tmp_path))
+    doc = parse_doc(_save_as_doc(legacy_font_docx(encoding), tmp_path))
     assert [b.text for b in doc.blocks] == [normalize_text(s) for s in SOURCE]
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import difflib
 import io
 from datetime import date
 
@@ -16,15 +15,13 @@ from reportflow.parsers.ocr.preprocess import skew_angle
 from reportflow.parsers.ocr.routing import is_scan
 from reportflow.parsers.ocr.tesseract import OcrSettings
 from reportflow.schemas import CorruptFileError, OcrFailedError, ReportflowError, TooLargeError
-from tests.conftest import CORPUS, corpus_path, load_truth
+from tests.helpers.corpus import CORPUS, corpus_path, load_truth
+from tests.helpers.text import character_error_rate
+
+needs_tesseract = pytest.mark.needs_tesseract
 
 
-def character_error_rate(got: str, expected: str) -> float:
-    matcher = difflib.SequenceMatcher(None, got, expected, autojunk=False)
-    edits = sum(max(i2 - i1, j2 - j1) for op, i1, i2, j1, j2 in matcher.get_opcodes() if op != "equal")
-    return edits / max(1, len(expected))
-
-
+@needs_tesseract
 @pytest.mark.parametrize("name", ["seed_scan.png", "seed_scan.pdf"])
 def test_seed_scans_match_truth(name: str) -> None:
     truth = load_truth(name)
@@ -38,6 +35,7 @@ def test_seed_scans_match_truth(name: str) -> None:
     assert all(b.ocr_confidence is not None and 50 < b.ocr_confidence <= 100 for b in doc.blocks)
 
 
+@needs_tesseract
 def test_vietnamese_scan_gives_its_text_not_just_the_signature_stamp() -> None:
     doc = parse_document(corpus_path("public", "vn-ocr-local-vbhc", "575 UB.signed_20250510_124908.pdf").read_bytes())
     text = " ".join(b.text for b in doc.blocks)
@@ -46,12 +44,14 @@ def test_vietnamese_scan_gives_its_text_not_just_the_signature_stamp() -> None:
     assert len(text) > 1000
 
 
+@needs_tesseract
 def test_rotated_pages_are_turned_upright() -> None:
     doc = parse_document(corpus_path("public", "ocrmypdf", "cardinal.pdf").read_bytes())
     pages = {b.page_number for b in doc.blocks if "polyphonic" in b.text}
     assert pages == {1, 2, 3, 4}
 
 
+@needs_tesseract
 @pytest.mark.parametrize("name", ["linn.pdf", "skew.pdf"])
 def test_skewed_scan_is_straightened(name: str) -> None:
     expected = corpus_path("public", "ocrmypdf", "linn.gt.txt").read_text(encoding="utf-8")
@@ -67,6 +67,7 @@ def _manifest_images() -> list[str]:
         return [row["path"] for row in csv.DictReader(manifest, delimiter="\t") if row["kind"] == "image"]
 
 
+@needs_tesseract
 @pytest.mark.parametrize("relative", _manifest_images() or ["*.png"])
 def test_every_image_is_read_or_rejected_clearly(relative: str) -> None:
     try:
@@ -88,6 +89,7 @@ def _drawn_page(lines: list[str]) -> bytes:
     return buffer.getvalue()
 
 
+@needs_tesseract
 def test_multi_page_tiff_reads_every_page() -> None:
     first = Image.open(io.BytesIO(_drawn_page(["The first page of the scan."])))
     second = Image.open(io.BytesIO(_drawn_page(["The second page follows."])))
@@ -101,6 +103,7 @@ def test_multi_page_tiff_reads_every_page() -> None:
     ]
 
 
+@needs_tesseract
 def test_missing_language_data_is_one_clear_error() -> None:
     with pytest.raises(OcrFailedError, match=r"no language data for xyz \(install tesseract-ocr-xyz\)"):
         parse_image(_drawn_page(["Text"]), OcrSettings(languages="eng+xyz"))

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from reportlab.pdfgen.canvas import Canvas
 
 from reportflow.parsers import parse_document
 from reportflow.parsers.formats.pdf import parse_pdf
-from reportflow.schemas import CorruptFileError, ReportflowError
-from tests import pdf_builder as pdf
-from tests.pdf_builder import LEFT
+from reportflow.schemas import CorruptFileError
+from tests.helpers import pdf_builder as pdf
+from tests.helpers.pdf_builder import LEFT
 
 FIRST = [
     "The committee met on the fifth of May to review the progress of the regional",
@@ -100,6 +102,7 @@ def test_footnote_marker_is_not_glued_and_note_follows_its_paragraph() -> None:
     ]
 
 
+@pytest.mark.needs_tesseract
 def test_a_page_with_little_text_and_a_big_image_goes_to_ocr(tmp_path: object) -> None:
     from PIL import Image
 
@@ -122,12 +125,24 @@ def test_a_page_with_little_text_and_a_big_image_goes_to_ocr(tmp_path: object) -
     ]
 
 
-def test_truncated_pdf_is_read_or_rejected_as_corrupt() -> None:
-    data = pdf.build(lambda c: pdf.lines(c, LEFT, 100, FIRST))
+def _numbered_page(number: int) -> Callable[[Canvas], None]:
+    """A page of its own text, placed lower on each page so that it is no running header."""
+    rows = [f"Page {number}: the committee met on the fifth of May to review the progress of", f"programme {number}."]
+    return lambda c: pdf.lines(c, LEFT, 100 + 40 * number, rows)
+
+
+@pytest.mark.parametrize("kept", [0.25, 0.5, 0.75, 0.95])
+def test_truncated_pdf_is_read_or_rejected_as_corrupt(kept: float) -> None:
+    """Cut short, a PDF is refused as corrupt, or gives some of its text and nothing that is not in it."""
+    data = pdf.build(*[_numbered_page(n) for n in range(1, 6)])
+    whole = " ".join(b.text for b in parse_document(data).blocks)
     try:
-        parse_document(data[: len(data) // 2])
-    except ReportflowError as e:
-        assert isinstance(e, CorruptFileError) or e.error_type == "no_text"
+        truncated = parse_document(data[: int(len(data) * kept)])
+    except CorruptFileError as e:
+        assert str(e).endswith(".")
+        return
+    assert truncated.blocks
+    assert all(b.text in whole for b in truncated.blocks), [b.text for b in truncated.blocks]
 
 
 @pytest.mark.parametrize("garbage", [b"%PDF-1.7\n", b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF"])

@@ -31,3 +31,16 @@ def test_all_caps_font_and_unicode_font_on_one_line() -> None:
 def test_other_fonts_are_left_as_they_are() -> None:
     words = _words([("Helvetica", "Le"), ("Helvetica", "président"), ("Helvetica", "µ¸")])
     assert [ln.text for ln in build_lines(words)] == ["Le président µ¸"]
+
+
+def test_tcvn3_letters_that_pdfs_map_to_symbols_are_letters_again() -> None:
+    """ư (0xAD) comes out of such PDFs as U+2212 MINUS SIGN and ã (0xB7) as U+2219 BULLET OPERATOR."""
+    font = "ABCDEF+.VnTime"
+    for line in ("Thủ tướng Chính phủ", "được sửa đổi như sau", "Quỹ bảo lãnh"):
+        pieces = [(font, encode(w, TCVN3).replace("\xad", "\u2212").replace("\xb7", "\u2219")) for w in line.split()]
+        assert [ln.text for ln in build_lines(_words(pieces))] == [line]
+
+
+def test_minus_signs_between_numbers_stay() -> None:
+    words = _words([("ABCDEF+.VnTime", "5\u22123"), ("ABCDEF+.VnTime", "\u2212"), ("ABCDEF+.VnTime", "12")])
+    assert [ln.text for ln in build_lines(words)] == ["5\u22123 \u2212 12"]

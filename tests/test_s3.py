@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,8 +25,8 @@ from reportflow.flows.steps.sources import s3_filesystem
 from reportflow.flows.steps.store import Batch, DatasetStore, StoreError
 from reportflow.schemas import ErrorRecord
 from reportflow.schemas.records import to_table
-from tests.cli_helpers import REPORTFLOW, cli_env, rows
-from tests.conftest import corpus_path
+from tests.helpers.cli import REPORTFLOW, cli_env, rows
+from tests.helpers.corpus import corpus_path
 
 MOTO = Path(sys.executable).with_name("moto_server")
 BUCKET = "reports"
@@ -109,6 +109,7 @@ def _comparable(dest: Path, dataset: str, key: str) -> list[tuple[Any, ...]]:
     return [(r[key], r.get("text") or r.get("title") or r.get("error_type"), r.get("kind")) for r in found]
 
 
+@pytest.mark.slow
 def test_an_s3_prefix_is_ingested_like_the_same_local_folder(tmp_path: Path, endpoint: str, bucket: Any) -> None:
     folder = _inputs(tmp_path / "in")
     _upload(bucket, folder, "incoming")
@@ -126,6 +127,7 @@ def test_an_s3_prefix_is_ingested_like_the_same_local_folder(tmp_path: Path, end
     assert [e["source_uri"] for e in rows(remote, "errors")] == [f"s3://{BUCKET}/incoming/broken.pdf"]
 
 
+@pytest.mark.slow
 def test_a_rerun_over_the_bucket_reads_only_changed_objects(tmp_path: Path, endpoint: str, bucket: Any) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
@@ -140,6 +142,7 @@ def test_a_rerun_over_the_bucket_reads_only_changed_objects(tmp_path: Path, endp
     assert len(rows(dest, "documents")) == 4
 
 
+@pytest.mark.slow
 def test_a_missing_bucket_stops_before_the_run_with_a_clear_message(tmp_path: Path, endpoint: str) -> None:
     done = _run(tmp_path, endpoint, "s3://no-such-bucket/reports", tmp_path / "out")
     assert done.returncode == 2
@@ -149,6 +152,7 @@ def test_a_missing_bucket_stops_before_the_run_with_a_clear_message(tmp_path: Pa
     assert "DEST bucket no-such-bucket does not exist" in done.stderr
 
 
+@pytest.mark.slow
 def test_an_s3_dest_holds_what_a_local_dest_holds(tmp_path: Path, endpoint: str, bucket: Any) -> None:
     source = _inputs(tmp_path / "in")
     local, remote = tmp_path / "out", f"s3://{BUCKET}/datasets"
@@ -166,6 +170,7 @@ def test_an_s3_dest_holds_what_a_local_dest_holds(tmp_path: Path, endpoint: str,
     assert not left  # pyarrow keeps empty-folder markers (keys ending in `/`); no staged file, no lock
 
 
+@pytest.mark.slow
 def test_a_second_run_on_an_s3_dest_stops_until_the_lease_runs_out(
     tmp_path: Path, endpoint: str, bucket: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -199,6 +204,7 @@ def test_batches_left_on_s3_by_a_run_that_died_are_finished_or_dropped(
     assert store.dest.listing("_reportflow/staging", "*/*") == []
 
 
+@pytest.mark.slow
 def test_compact_refuses_an_s3_dest(tmp_path: Path) -> None:
     done = subprocess.run([str(REPORTFLOW), "compact", "s3://reports/out"], capture_output=True, text=True, check=False)
     assert done.returncode == 2
@@ -213,6 +219,12 @@ def _use_s3_in_this_process(endpoint: str, monkeypatch: pytest.MonkeyPatch) -> N
 
 def _s3_rows(endpoint: str, dataset: str, key: str) -> list[tuple[Any, ...]]:
     """Rows read back from S3 the way a data team would: pyarrow's dataset over the bucket."""
+    table = _s3_table(dataset, endpoint)
+    found = sorted(table.to_pylist(), key=lambda r: r[key])
+    return [(r[key], r.get("text") or r.get("title") or r.get("error_type"), r.get("kind")) for r in found]
+
+
+def _s3_table(dataset: str, endpoint: str) -> Any:
     filesystem = pafs.S3FileSystem(
         access_key=CREDENTIALS["AWS_ACCESS_KEY_ID"],
         secret_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
@@ -220,9 +232,7 @@ def _s3_rows(endpoint: str, dataset: str, key: str) -> list[tuple[Any, ...]]:
         endpoint_override=endpoint,
         scheme="http",
     )
-    table = ds.dataset(f"{BUCKET}/datasets/{dataset}", filesystem=filesystem, partitioning="hive").to_table()
-    found = sorted(table.to_pylist(), key=lambda r: r[key])
-    return [(r[key], r.get("text") or r.get("title") or r.get("error_type"), r.get("kind")) for r in found]
+    return ds.dataset(f"{BUCKET}/datasets/{dataset}", filesystem=filesystem, partitioning="hive").to_table()
 
 
 def test_a_run_that_loses_its_lease_stops_before_its_next_commit(
@@ -234,7 +244,48 @@ def test_a_run_that_loses_its_lease_stops_before_its_next_commit(
     error = ErrorRecord("a.pdf", None, "corrupt", "Broken.", "run-1", datetime(2026, 11, 27, tzinfo=UTC))
     with store.locked():
         bucket.put_object(Bucket=BUCKET, Key="lost/_reportflow/lock", Body=b'{"owner": "another run"}')
-        time.sleep(1.0)
+        _wait_until(lambda: _lease_lost(store), "the renewer never noticed the lock was taken over")
         with pytest.raises(StoreError, match="lost the lock"):
             store.commit("b-00000", datetime(2026, 11, 27).date(), Batch(errors=[error]))
     assert store.read("errors", ["run_id"]).num_rows == 0
+
+
+@pytest.mark.slow
+def test_edits_and_removals_in_a_bucket_are_recorded_in_the_files_dataset_on_s3(
+    tmp_path: Path, endpoint: str, bucket: Any
+) -> None:
+    for n in range(3):
+        bucket.put_object(Bucket=BUCKET, Key=f"night/{n}.txt", Body=f"Báo cáo {n}\n\nNội dung {n}.".encode())
+    source, dest = f"s3://{BUCKET}/night", f"s3://{BUCKET}/datasets"
+    assert _run(tmp_path, endpoint, source, dest).returncode == 0
+    bucket.put_object(Bucket=BUCKET, Key="night/1.txt", Body="Báo cáo 1, sửa lại\n\nNội dung mới.".encode())
+    bucket.delete_object(Bucket=BUCKET, Key="night/2.txt")
+    done = _run(tmp_path, endpoint, source, dest)
+    assert done.returncode == 0, done.stderr
+    assert "1 removed" in done.stdout
+    latest = {}
+    for row in sorted(_s3_table("files", endpoint).to_pylist(), key=lambda r: r["seen_at"]):
+        latest[row["source_uri"]] = row
+    assert {uri.rsplit("/", 1)[1]: r["status"] for uri, r in latest.items()} == {
+        "0.txt": "ingested",
+        "1.txt": "ingested",
+        "2.txt": "removed",
+    }
+    [edited] = [d for d in _s3_table("documents", endpoint).to_pylist() if d["supersedes_doc_id"]]
+    assert edited["doc_id"] == latest[f"{source}/1.txt"]["doc_id"] != edited["supersedes_doc_id"]
+
+
+def _lease_lost(store: DatasetStore) -> bool:
+    try:
+        store.dest.ensure_held()
+    except StoreError:
+        return True
+    return False
+
+
+def _wait_until(condition: Callable[[], bool], failure: str, hung_after: float = 120) -> None:
+    """Poll a condition; the deadline only stops a hung test (renewals come every 0.2 s here)."""
+    deadline = time.monotonic() + hung_after
+    while not condition():
+        assert time.monotonic() < deadline, failure
+        time.sleep(0.05)

@@ -23,7 +23,7 @@ from prefect.flows import load_flow_from_entrypoint
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from reportflow.flows.ingest import ingest
-from tests.cli_helpers import REPO, REPORTFLOW, cli_env, rows
+from tests.helpers.cli import REPO, REPORTFLOW, cli_env, rows
 
 DEPLOYMENT = "reportflow-ingest/nightly"
 
@@ -85,6 +85,7 @@ def _wait_for_deployment() -> None:
                 time.sleep(0.5)
 
 
+@pytest.mark.slow
 def test_the_deployment_has_its_cron_schedule_and_time_zone(served: tuple[str, psutil.Process, Path]) -> None:
     with get_client(sync_client=True) as client:
         deployment = client.read_deployment_by_name(DEPLOYMENT)
@@ -95,6 +96,7 @@ def test_the_deployment_has_its_cron_schedule_and_time_zone(served: tuple[str, p
     assert deployment.parameters["dest"] == str(served[2])
 
 
+@pytest.mark.slow
 def test_a_triggered_run_writes_the_datasets(served: tuple[str, psutil.Process, Path]) -> None:
     flow_run = run_deployment(DEPLOYMENT, timeout=240)
     assert flow_run.state is not None and flow_run.state.is_completed(), flow_run.state
@@ -102,6 +104,7 @@ def test_a_triggered_run_writes_the_datasets(served: tuple[str, psutil.Process, 
     assert [r["status"] for r in rows(served[2], "runs")] == ["completed"]
 
 
+@pytest.mark.slow
 def test_the_local_server_is_started_again_when_it_dies(served: tuple[str, psutil.Process, Path]) -> None:
     url, serve, _ = served
     [server] = _server_processes(serve)

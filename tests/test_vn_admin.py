@@ -6,9 +6,9 @@ import importlib.util
 import json
 import shutil
 import subprocess
-import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
@@ -19,32 +19,40 @@ from reportflow.parsers.text import table_block
 from reportflow.parsers.vietnamese.admin import read_admin_layout
 from reportflow.parsers.vietnamese.patterns import fold
 from reportflow.schemas import Block, ParsedDocument
-from tests import docx_builder as build
-from tests.cli_helpers import REPORTFLOW, rows, run_cli
-from tests.conftest import corpus_path
+from tests.helpers import docx_builder as build
+from tests.helpers.cli import REPORTFLOW, rows, run_cli
+from tests.helpers.corpus import corpus_path
+from tests.helpers.hang import stop_if_hung
+from tests.helpers.system import require_soffice
 
 TRUTH = json.loads((Path(__file__).parent / "truth" / "vn_admin.json").read_text(encoding="utf-8"))
 FIELDS = ("issuer", "doc_number", "doc_type", "signer", "published_date")
 MOTTO = ("CONG HOA XA HOI CHU NGHIA VIET NAM", "DOC LAP - TU DO - HANH PHUC")
 
-# Handwritten numbers and days that Tesseract misreads on these scans: what we give instead is listed,
-# and a day that is not read gives no date rather than a wrong one.
-OCR_MISREADS = {
-    ("vn-ocr-local-vbhc/04 QĐ 138.signed_20250510_124909.pdf", "published_date"): None,
-    ("vn-ocr-local-vbhc/04 QĐ 138.signed_20250510_131044.pdf", "published_date"): None,
-    ("vn-ocr-local-vbhc/11CT_20250510_124908.pdf", "published_date"): None,
-    ("vn-ocr-local-vbhc/2352 ( 07-CT-UBND).signed_20250221_092046.pdf", "doc_number"): "/CT-UBND",
-    ("vn-ocr-local-vbhc/2352 ( 07-CT-UBND).signed_20250221_092046.pdf", "published_date"): None,
-    ("vn-ocr-local-vbhc/23BC.signed_20250510_124908.pdf", "published_date"): None,
-    ("vn-ocr-local-vbhc/2770 (08-CT-UBND)..signed_20250220_102437.pdf", "doc_number"): "68/CT-UBND",
-    ("vn-ocr-local-vbhc/575 UB.signed_20250510_124908.pdf", "doc_number"): "/UBND-KTTH",
-    ("vn-nguyenvanphat-ocr/administrative_documents.jpg", "published_date"): None,
-}
 # A phone photo at 96 dpi with a thumb over it: OCR reads no word of it, and nothing is made up.
 UNREADABLE = {"vn-kaikenju-ocr/thanh-hoa-6.png"}
 ADMIN = sorted(k for k, v in TRUTH.items() if v["is_admin_document"] and k not in UNREADABLE)
 # A textbook page showing a sample notice: its fields are the sample's, its issuer line OCR garbles.
 SAMPLES = sorted(k for k, v in TRUTH.items() if not v["is_admin_document"])
+
+
+def _known_miss(relative: str, field: str) -> dict[str, Any] | None:
+    """What OCR reads today where it is wrong (`known_ocr_misses` of the truth file): lost or changed
+    diacritics (`why: diacritics`), or handwritten digits misread (a day not read gives no date, never a
+    wrong one)."""
+    return TRUTH[relative].get("known_ocr_misses", {}).get(field)
+
+
+def _exactly(relative: str, field: str) -> Any:
+    miss = _known_miss(relative, field)
+    if miss is None:
+        return pytest.param(relative, field)
+    reason = f"known OCR miss ({miss['why']}): reads {miss['reads']!r}"
+    return pytest.param(relative, field, marks=pytest.mark.xfail(raises=AssertionError, strict=True, reason=reason))
+
+
+KNOWN_MISSES = [(relative, field) for relative in ADMIN for field in FIELDS if _known_miss(relative, field)]
+DIACRITICS_MISSES = [(r, f) for r, f in KNOWN_MISSES if TRUTH[r]["known_ocr_misses"][f]["why"] == "diacritics"]
 
 
 def _doc(*texts: str | Block, cues: bool = True) -> ParsedDocument:
@@ -332,6 +340,8 @@ def parsed() -> dict[str, ParsedDocument]:
 
 
 def _parse(parsed: dict[str, ParsedDocument], relative: str) -> ParsedDocument:
+    if relative.endswith(".doc"):
+        require_soffice()
     if relative not in parsed:
         parsed[relative] = parse_document(corpus_path("public", *relative.split("/")).read_bytes())
     return parsed[relative]
@@ -342,22 +352,35 @@ def _value(doc: ParsedDocument, field: str) -> str | None:
     return value.isoformat() if isinstance(value, date) else value
 
 
-@pytest.mark.parametrize("relative", ADMIN)
-def test_corpus_document_matches_its_truth(relative: str, parsed: dict[str, ParsedDocument]) -> None:
-    """Word and text PDFs exactly; OCR'd scans with diacritics and case folded, as OCR misreads them,
-    apart from the handwritten digits listed in OCR_MISREADS."""
+@pytest.mark.needs_tesseract
+@pytest.mark.parametrize(("relative", "field"), [_exactly(r, f) for r in ADMIN for f in FIELDS])
+def test_corpus_field_matches_its_truth_exactly(relative: str, field: str, parsed: dict[str, ParsedDocument]) -> None:
+    """Every field as people read it, diacritics and all; the known OCR misses are expected to fail
+    (strictly: once OCR reads one right, move it out of `known_ocr_misses`)."""
+    assert _value(_parse(parsed, relative), field) == TRUTH[relative][field]
+
+
+@pytest.mark.needs_tesseract
+@pytest.mark.parametrize(("relative", "field"), KNOWN_MISSES)
+def test_a_known_ocr_miss_still_reads_as_recorded(relative: str, field: str, parsed: dict[str, ParsedDocument]) -> None:
     doc = _parse(parsed, relative)
-    truth = TRUTH[relative]
-    for field in FIELDS:
-        got, want = _value(doc, field), truth[field]
-        if (relative, field) in OCR_MISREADS:
-            assert got == OCR_MISREADS[relative, field], field
-        elif doc.extraction == "ocr" and field in ("issuer", "signer", "doc_number") and want is not None:
-            assert got is not None and fold(got) == fold(want), field
-        else:
-            assert got == want, field
+    miss = _known_miss(relative, field)
+    assert miss is not None and doc.extraction == "ocr"
+    assert _value(doc, field) == miss["reads"]
 
 
+@pytest.mark.needs_tesseract
+@pytest.mark.parametrize(("relative", "field"), DIACRITICS_MISSES)
+def test_a_diacritics_miss_matches_its_truth_folded(
+    relative: str, field: str, parsed: dict[str, ParsedDocument]
+) -> None:
+    """Beside the exact comparison, never instead of it: OCR read every letter, only marks are wrong."""
+    got, want = _value(_parse(parsed, relative), field), TRUTH[relative][field]
+    assert got is not None and want is not None
+    assert got != want and fold(got) == fold(want)
+
+
+@pytest.mark.needs_tesseract
 @pytest.mark.parametrize("relative", ADMIN + SAMPLES)
 def test_motto_is_one_block_of_its_own(relative: str, parsed: dict[str, ParsedDocument]) -> None:
     doc = _parse(parsed, relative)
@@ -378,6 +401,7 @@ def _motto_parts(text: str) -> list[bool]:
     return [nation >= 0 and spaced[nation : nation + len(MOTTO[0])].isupper(), MOTTO[1] in folded]
 
 
+@pytest.mark.needs_tesseract
 @pytest.mark.parametrize("relative", SAMPLES)
 def test_a_sample_on_a_textbook_page(relative: str, parsed: dict[str, ParsedDocument]) -> None:
     doc = _parse(parsed, relative)
@@ -390,12 +414,14 @@ def test_a_sample_on_a_textbook_page(relative: str, parsed: dict[str, ParsedDocu
     assert doc.blocks[0].text == "TÌM HIỂU CHUNG VỀ VĂN BẢN HÀNH CHÍNH"  # the page's heading stays out of the issuer
 
 
+@pytest.mark.needs_tesseract
 @pytest.mark.parametrize("relative", sorted(UNREADABLE))
 def test_an_unreadable_photo_gives_no_made_up_parts(relative: str, parsed: dict[str, ParsedDocument]) -> None:
     doc = _parse(parsed, relative)
     assert all(getattr(doc, field) is None for field in FIELDS)
 
 
+@pytest.mark.slow
 def test_a_run_writes_the_new_documents_columns_beside_files_written_without_them(tmp_path: Path) -> None:
     """Older files lack the four columns: DuckDB (by name) and compaction read them as nulls."""
     source, dest = tmp_path / "in", tmp_path / "out"
@@ -468,10 +494,9 @@ def test_the_demo_s_official_letter(tmp_path: Path) -> None:
 
 def test_text_without_spaces_in_the_top_block_is_read_quickly() -> None:
     """A text layer that lost its spaces: the place-and-date pattern must not backtrack into it."""
-    started = time.perf_counter()
     long_run = "X" * 400 + ", ngày 5 tháng 3 năm 2018"
-    doc = _doc("ỦY BAN NHÂN DÂN " + "A" * 3000, "Số: 12/BC-UBND", long_run, "BÁO CÁO", BODY)
-    assert time.perf_counter() - started < 5
+    with stop_if_hung(120):
+        doc = _doc("ỦY BAN NHÂN DÂN " + "A" * 3000, "Số: 12/BC-UBND", long_run, "BÁO CÁO", BODY)
     assert doc.doc_number == "12/BC-UBND"
 
 

@@ -1,5 +1,3 @@
-import unicodedata
-
 import pytest
 
 from reportflow.parsers.vietnamese.legacy_fonts import (
@@ -11,13 +9,7 @@ from reportflow.parsers.vietnamese.legacy_fonts import (
     font_encoding,
     is_vietnamese_syllable,
 )
-
-BASES = "aăâeêioôơuưy"
-TONES = ("", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323")
-LOWER = [unicodedata.normalize("NFC", b + t) for b in BASES for t in TONES] + ["đ"]
-UPPER = [c.upper() for c in LOWER]
-# TCVN3 gives seven upper-case letters codes of their own; the others only exist in all-caps "H" fonts.
-TCVN3_OWN_UPPER = "ĂÂĐÊÔƠƯ"
+from tests.helpers.legacy_fonts import LOWER, TCVN3_OWN_UPPER, UPPER
 
 SENTENCE = "Cộng hòa xã hội chủ nghĩa Việt Nam. Độc lập - Tự do - Hạnh phúc. Nước, người, đánh giá, khuyến khích."
 

@@ -1,6 +1,5 @@
 """Word documents typed in TCVN3 (.VnTime) and VNI fonts come out as the Unicode text they show."""
 
-import itertools
 import unicodedata
 
 from docx.oxml import parse_xml
@@ -10,51 +9,20 @@ from reportflow.parsers import parse_document
 from reportflow.parsers.formats.word import parse_docx
 from reportflow.parsers.text import normalize_text
 from reportflow.parsers.vietnamese.legacy_fonts import TCVN3, VNI, encode
-from tests import docx_builder as build
-from tests.test_vn_legacy import LOWER, TCVN3_OWN_UPPER, UPPER
-
-SOURCE = [
-    "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
-    "Độc lập - Tự do - Hạnh phúc",
-    "Hà Nội, ngày 05 tháng 3 năm 2018",
-    "BÁO CÁO TỔNG KẾT CÔNG TÁC NĂM 2017",
-    "Ủy ban nhân dân tỉnh Lâm Đồng đã chỉ đạo các sở, ngành khuyến khích người dân ứng dụng công nghệ; "
-    "Ếch, Ốc, Ửng, Ỷ lại và Ữ đều viết hoa.",
-    " ".join(LOWER),
-    " ".join(UPPER),
-]
-
-
-def _tcvn3_runs(text: str) -> list[tuple[str, str]]:
-    """(font, text) runs: capitals with a tone go to the all-caps `.VnTimeH`, as ABC users typed them."""
-    needs_caps_font = [c.isupper() and not c.isascii() and c not in TCVN3_OWN_UPPER for c in text]
-    runs = []
-    for caps, group in itertools.groupby(zip(text, needs_caps_font, strict=True), key=lambda pair: pair[1]):
-        chunk = "".join(c for c, _ in group)
-        runs.append((".VnTimeH", encode(chunk.lower(), TCVN3)) if caps else (".VnTime", encode(chunk, TCVN3)))
-    return runs
-
-
-def _legacy_docx(encoding: str) -> bytes:
-    d = build.new_document()
-    for line in SOURCE:
-        paragraph = d.add_paragraph()
-        runs = _tcvn3_runs(line) if encoding == TCVN3 else [("VNI-Times", encode(line, VNI))]
-        for font, text in runs:
-            paragraph.add_run(text).font.name = font
-    return build.save(d)
+from tests.helpers import docx_builder as build
+from tests.helpers.legacy_fonts import SOURCE, legacy_font_docx
 
 
 def test_tcvn3_vntime_document_gives_its_unicode_source() -> None:
-    assert [b.text for b in parse_docx(_legacy_docx(TCVN3)).blocks] == [normalize_text(s) for s in SOURCE]
+    assert [b.text for b in parse_docx(legacy_font_docx(TCVN3)).blocks] == [normalize_text(s) for s in SOURCE]
 
 
 def test_vni_document_gives_its_unicode_source() -> None:
-    assert [b.text for b in parse_docx(_legacy_docx(VNI)).blocks] == [normalize_text(s) for s in SOURCE]
+    assert [b.text for b in parse_docx(legacy_font_docx(VNI)).blocks] == [normalize_text(s) for s in SOURCE]
 
 
 def test_structure_reads_the_decoded_text() -> None:
-    doc = parse_document(_legacy_docx(TCVN3))
+    doc = parse_document(legacy_font_docx(TCVN3))
     assert doc.published_date is not None and doc.published_date.isoformat() == "2018-03-05"
 
 

@@ -10,6 +10,7 @@ from datetime import datetime
 from reportflow.flows.steps.dedup import DedupSettings, FlaggedDocument, flag_document
 from reportflow.flows.steps.dedup_index import SeenIndex
 from reportflow.flows.steps.parse import Failed, Parsed
+from reportflow.flows.steps.reprocess import is_reparse, without_own_earlier_version
 from reportflow.flows.steps.sources import fingerprint
 from reportflow.flows.steps.store import Batch
 from reportflow.schemas import DocumentRecord, ErrorRecord
@@ -21,10 +22,33 @@ class Tally:
 
     documents: int = 0
     paragraphs: int = 0
-    duplicates: int = 0
-    pages: int = 0
+    exact_duplicates: int = 0
+    near_duplicates: int = 0
+    similar_to_links: int = 0
+    pages_text_layer: int = 0
+    pages_ocr: int = 0
     errors: Counter[str] = field(default_factory=Counter)
     formats: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def duplicates(self) -> int:
+        return self.exact_duplicates + self.near_duplicates
+
+    @property
+    def pages(self) -> int:
+        return self.pages_text_layer + self.pages_ocr
+
+    def count(self, result: Parsed, flagged: FlaggedDocument) -> None:
+        """Count one written document."""
+        document = result.document
+        self.documents += 1
+        self.formats[f"{document.source_format} ({document.extraction})"] += 1
+        self.pages_ocr += len(document.ocr_pages)
+        self.pages_text_layer += (document.page_count or 0) - len(document.ocr_pages)
+        self.paragraphs += len(flagged.paragraphs)
+        self.exact_duplicates += flagged.exact_duplicates
+        self.near_duplicates += flagged.near_duplicates
+        self.similar_to_links += flagged.similar_to_links
 
 
 def assemble_batch(
@@ -34,6 +58,7 @@ def assemble_batch(
     now: datetime,
     tally: Tally,
     settings: DedupSettings = DedupSettings(),  # noqa: B008 - frozen, shared safely
+    parser_version: str | None = None,
 ) -> Batch:
     """Records for one batch of results, which must be in sorted `source_uri` order, and the index rows they add."""
     batch = Batch()
@@ -43,19 +68,19 @@ def assemble_batch(
             tally.errors[result.error_type] += 1
             continue
         flagged = flag_document(result.doc_id, result.document, index, run_id, settings)
+        if is_reparse(result.source):
+            flagged = without_own_earlier_version(flagged)
         batch.paragraphs.extend(flagged.paragraphs)
-        batch.documents.append(_document_record(result, flagged, run_id, now))
+        batch.documents.append(_document_record(result, flagged, run_id, now, parser_version))
         batch.files.append(fingerprint(result.source, result.doc_id))
-        tally.documents += 1
-        tally.formats[f"{result.document.source_format} ({result.document.extraction})"] += 1
-        tally.pages += result.document.page_count or 0
-        tally.paragraphs += len(flagged.paragraphs)
-        tally.duplicates += flagged.duplicate_count
+        tally.count(result, flagged)
     batch.index = index.unwritten()
     return batch
 
 
-def _document_record(result: Parsed, flagged: FlaggedDocument, run_id: str, now: datetime) -> DocumentRecord:
+def _document_record(
+    result: Parsed, flagged: FlaggedDocument, run_id: str, now: datetime, parser_version: str | None = None
+) -> DocumentRecord:
     doc = result.document
     return DocumentRecord(
         doc_id=result.doc_id,
@@ -78,6 +103,8 @@ def _document_record(result: Parsed, flagged: FlaggedDocument, run_id: str, now:
         doc_number=doc.doc_number,
         doc_type=doc.doc_type,
         signer=doc.signer,
+        supersedes_doc_id=result.source.previous_doc_id,
+        parser_version=parser_version,
     )
 
 

@@ -30,11 +30,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from reportflow.flows.steps.destination import fsync_dir, write_atomic
-from reportflow.flows.steps.store import DATASETS, FILES_DIR, INDEX_DIR, DatasetStore
+from reportflow.flows.steps.store import DATASETS, FILE_STATES, FILES_DIR, INDEX_DIR, DatasetStore
 
 log = logging.getLogger(__name__)
 
-FOLDERS = [*DATASETS, INDEX_DIR, FILES_DIR]
+FOLDERS = [*DATASETS, FILE_STATES, INDEX_DIR, FILES_DIR]
 _JOURNAL = "JOURNAL"
 RETIRED_KEPT_SECONDS = 600
 _RETIRED_NAME = re.compile(r"(\d+)-[0-9a-f]{32}")

@@ -4,7 +4,9 @@ Entries are numbered in the contract's order of first occurrence (`seq`), and
 a lookup always answers with the lowest such number, whether the entry was
 loaded from earlier batches or added in this process: a run resumed after a
 crash flags exactly what one clean run would. Entries of earlier batches live
-in sorted numpy arrays (`Frozen`), entries of this process in dicts.
+in sorted numpy arrays (`Frozen`, loaded from DEST's index files by
+`load_index`; an earlier paragraph's text is read back only for a candidate),
+entries of this process in dicts.
 """
 
 from __future__ import annotations
@@ -15,8 +17,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.fs as pafs
+import pyarrow.parquet as pq
 
+from reportflow.flows.steps.dedup_keys import dedup_key
 from reportflow.flows.steps.minhash import BANDS, SIGNATURE_BYTES, Signatures, band_keys
+from reportflow.flows.steps.store import INDEX_DIR, DatasetStore
 
 # Paragraph keys of entries from earlier batches, fetched on demand: (file, [(doc_id, paragraph_index)]) -> keys.
 KeyFetcher = Callable[[int, Sequence[tuple[str, int]]], list[str]]
@@ -165,6 +172,40 @@ class SeenIndex:
 
     def _entry(self, seq: int) -> Entry:
         return self.entries[seq - self.frozen.size]
+
+
+def load_index(store: DatasetStore) -> SeenIndex:
+    """First occurrences from earlier batches, from the index files alone; earlier text is read only on demand."""
+    dest = store.dest
+    files = dest.listing(INDEX_DIR, "ingest_date=*/part-*.parquet")
+    paragraphs = ["paragraphs/" + f.removeprefix(INDEX_DIR + "/") for f in files]
+    texts = _ParagraphKeys([dest.path(p) for p in paragraphs], dest.filesystem)
+    docs = store.read("documents", ["content_hash", "doc_id"], ds.field("duplicate_of_doc_id").is_null())
+    tables = [pq.read_table(dest.path(f), filesystem=dest.filesystem) for f in files]
+    return SeenIndex(
+        frozen=Frozen(tables, texts.fetch),
+        contents={c: d for c, d in zip(docs["content_hash"].to_pylist(), docs["doc_id"].to_pylist(), strict=True) if c},
+    )
+
+
+class _ParagraphKeys:
+    """Matching keys of earlier paragraphs, read from the one paragraphs file that holds them; recent files cached."""
+
+    def __init__(self, files: list[str], filesystem: pafs.FileSystem, cached: int = 8) -> None:
+        self._files = files
+        self._filesystem = filesystem
+        self._cache: dict[int, dict[str, str]] = {}
+        self._cached = cached
+
+    def fetch(self, file: int, paragraphs: Sequence[tuple[str, int]]) -> list[str]:
+        if file not in self._cache:
+            if len(self._cache) >= self._cached:
+                del self._cache[next(iter(self._cache))]
+            table = pq.read_table(self._files[file], columns=["paragraph_id", "text"], filesystem=self._filesystem)
+            ids, texts = table["paragraph_id"].to_pylist(), table["text"].to_pylist()
+            self._cache[file] = dict(zip(ids, texts, strict=True))
+        texts = self._cache[file]
+        return [dedup_key(texts[f"{doc_id}:{i}"]) for doc_id, i in paragraphs]
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,20 +27,13 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from reportflow.flows.steps.sources import is_s3, local_path, s3_filesystem
+from reportflow.schemas import DestinationBusyError, StoreError
 
 LEASE_SECONDS = 120.0
 RENEW_EVERY_SECONDS = 30.0
 # Our lease counts as lost this long before it runs out, so that we stop before another run may start.
 LEASE_MARGIN_SECONDS = 20.0
 _PRECONDITION_FAILED = {"PreconditionFailed", "412", "ConditionalRequestConflict"}
-
-
-class StoreError(Exception):
-    """DEST cannot be used for output."""
-
-
-class DestinationBusyError(StoreError):
-    """Another run is writing to the same DEST."""
 
 
 class Destination(Protocol):
@@ -325,7 +318,7 @@ class S3Lease:
         self._held_until = started + LEASE_SECONDS - LEASE_MARGIN_SECONDS
 
 
-class _Conflict(Exception):
+class _Conflict(StoreError):
     """A conditional PUT found the lock changed."""
 
 

@@ -30,6 +30,7 @@ from reportflow.flows.defaults import DEFAULT_MAX_FILE_MB, DEFAULT_MAX_MEMORY_MB
 from reportflow.flows.steps.parse import TOO_MUCH_MEMORY, Failed, Parsed, parse_source
 from reportflow.flows.steps.sources import SourceFile
 from reportflow.parsers import ParseSettings
+from reportflow.schemas import TimedOutError, TooLargeError, WorkerDiedError
 
 # A fresh worker after this many documents keeps slow leaks in C libraries from building up over a night.
 TASKS_PER_WORKER = 200
@@ -70,19 +71,20 @@ def _outcome(
 ) -> Parsed | Failed:
     if future is None:
         size = f"{source.size / 1024**2:,.0f} MB"
-        return Failed(
-            source, source.doc_id, "too_large", f"The file has {size}, over the {settings.max_file_mb:g} MB limit."
+        return Failed.of(
+            source, source.doc_id, TooLargeError(f"The file has {size}, over the {settings.max_file_mb:g} MB limit.")
         )
     time_limit = settings.time_limit
     try:
         result: Parsed | Failed = future.result()
     except FutureTimeout:
-        return Failed(source, source.doc_id, "timeout", f"Parsing took longer than the time limit of {time_limit:g} s.")
+        error = TimedOutError(f"Parsing took longer than the time limit of {time_limit:g} s.")
+        return Failed.of(source, source.doc_id, error)
     except ProcessExpired as e:
         message = f"The worker parsing this file died (exit code {e.exitcode}), likely out of memory or a crash."
-        return Failed(source, source.doc_id, "worker_died", message)
+        return Failed.of(source, source.doc_id, WorkerDiedError(message))
     except _OverMemory:  # the watchdog's signal landed outside the parse; never let it end the run
-        return Failed(source, source.doc_id, "too_large", TOO_MUCH_MEMORY)
+        return Failed.of(source, source.doc_id, TooLargeError(TOO_MUCH_MEMORY))
     return result
 
 
@@ -142,7 +144,7 @@ def parse_capped(source: SourceFile, settings: ParseSettings) -> Parsed | Failed
         finally:
             _watch.running = False
     except _OverMemory:
-        return Failed(source, source.doc_id, "too_large", TOO_MUCH_MEMORY)
+        return Failed.of(source, source.doc_id, TooLargeError(TOO_MUCH_MEMORY))
     finally:
         if _watch.tripped:
             gc.collect()

@@ -6,7 +6,7 @@ import errno
 import hashlib
 import os
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import BinaryIO, cast
@@ -14,15 +14,14 @@ from urllib.parse import unquote, urlparse
 
 import pyarrow.fs as pafs
 
-from reportflow.schemas import SeenFileRecord
+from reportflow.flows.steps.names import decode_name
+from reportflow.schemas import SeenFileRecord, SourceError
 
 _CHUNK = 1 << 20
 READ_ATTEMPTS, RETRY_DELAY_SECONDS = 3, 0.5
 TRANSIENT_ERRNOS = {errno.EAGAIN, errno.EINTR, errno.ETIMEDOUT, errno.EBUSY, errno.ESTALE, errno.ECONNRESET}
-
-
-class SourceError(Exception):
-    """SOURCE or DEST cannot be used."""
+# Why a file is not parsed: its size and mtime match its fingerprint (not even read), its bytes were
+# ingested by an earlier run, or they equal an earlier file's of this run.
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +30,7 @@ class SourceFile:
     size: int
     mtime_ns: int = 0
     doc_id: str | None = None
+    previous_doc_id: str | None = None  # the document this path held before its bytes changed
 
 
 def local_path(location: str | Path) -> Path:
@@ -56,28 +56,15 @@ def discover(location: str | Path, exclude: str | Path | None = None) -> list[So
     if is_s3(location):
         return _discover_s3(str(location), str(exclude) if exclude and is_s3(str(exclude)) else None)
     source = local_path(location).absolute()
-    if source.is_file():
-        return [_source_file(source)]
-    if not source.is_dir():
+    if not source.is_file() and not source.is_dir():
         raise SourceError(f"SOURCE {source} does not exist")
-    skip = Path(exclude).absolute() if exclude and not is_s3(str(exclude)) else None
-    found = []
-    for folder, dirs, files in os.walk(source):
-        dirs[:] = [d for d in dirs if not d.startswith(".") and Path(folder, d) != skip]
-        for name in files:
-            path = Path(folder, name)
-            if _wanted(name) and path.is_file():
-                found.append(_source_file(path))
-    return sorted(found, key=lambda f: f.uri)
+    from reportflow.flows.steps.listing import list_source  # listing builds on this module
+
+    return list_source(source, exclude).files
 
 
 def _wanted(name: str) -> bool:
     return not name.startswith((".", "~$"))
-
-
-def _source_file(path: Path) -> SourceFile:
-    status = path.stat()
-    return SourceFile(uri=str(path), size=status.st_size, mtime_ns=status.st_mtime_ns)
 
 
 def _discover_s3(location: str, exclude: str | None) -> list[SourceFile]:
@@ -103,6 +90,9 @@ def _discover_s3(location: str, exclude: str | None) -> list[SourceFile]:
     return sorted(found, key=lambda f: f.uri)
 
 
+discover_s3 = _discover_s3
+
+
 @cache
 def s3_filesystem() -> pafs.S3FileSystem:
     """S3 with the standard AWS settings: credentials, region, and AWS_ENDPOINT_URL for S3-compatible stores."""
@@ -118,7 +108,7 @@ def open_source(source: SourceFile) -> BinaryIO:
     """The file's bytes as a stream; S3 reads are retried by pyarrow on transient errors."""
     if is_s3(source.uri):
         return cast(BinaryIO, s3_filesystem().open_input_stream(source.uri.removeprefix("s3://")))
-    return Path(source.uri).open("rb")
+    return Path(decode_name(source.uri)).open("rb")
 
 
 def read_source(source: SourceFile, attempts: int = READ_ATTEMPTS) -> bytes:
@@ -132,29 +122,6 @@ def read_source(source: SourceFile, attempts: int = READ_ATTEMPTS) -> bytes:
                 raise
             time.sleep(RETRY_DELAY_SECONDS * attempt)
     raise AssertionError("unreachable")
-
-
-def select_new(
-    files: list[SourceFile], known: set[str], fingerprints: dict[str, SeenFileRecord]
-) -> tuple[list[SourceFile], list[SeenFileRecord]]:
-    """Files whose bytes were never ingested (of byte-identical files only the first), and fingerprints
-    for the skipped files that had none. A file whose size and mtime match its fingerprint is not read."""
-    todo, learned, seen = [], [], set(known)
-    for source in files:
-        cached = fingerprints.get(source.uri)
-        if cached and (cached.size_bytes, cached.mtime_ns) == (source.size, source.mtime_ns) and cached.doc_id in known:
-            continue
-        try:
-            doc_id = file_digest(source)
-        except OSError:
-            todo.append(source)  # parsing reports why it cannot be read
-            continue
-        if doc_id in seen:
-            learned.append(fingerprint(source, doc_id))
-        else:
-            seen.add(doc_id)
-            todo.append(replace(source, doc_id=doc_id))
-    return todo, learned
 
 
 def fingerprint(source: SourceFile, doc_id: str) -> SeenFileRecord:

@@ -22,18 +22,19 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.dataset as ds
-import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
-from reportflow.flows.steps.dedup import dedup_key
-from reportflow.flows.steps.dedup_index import Frozen, SeenIndex
-from reportflow.flows.steps.destination import (
-    Destination,
+from reportflow.flows.steps.destination import Destination, open_destination
+from reportflow.schemas import (
     DestinationBusyError,
+    DocumentRecord,
+    ErrorRecord,
+    FileRecord,
+    ParagraphRecord,
+    RunRecord,
+    SeenFileRecord,
     StoreError,
-    open_destination,
 )
-from reportflow.schemas import DocumentRecord, ErrorRecord, ParagraphRecord, RunRecord, SeenFileRecord
 from reportflow.schemas.records import arrow_schema, to_table
 
 log = logging.getLogger(__name__)
@@ -45,10 +46,12 @@ DATASETS: dict[str, type] = {
     "runs": RunRecord,
 }
 # The dedup index is published with the paragraphs it describes, before the documents that make them visible.
-PUBLISH_ORDER = ("paragraphs", "index", "errors", "documents", "files", "runs")
+PUBLISH_ORDER = ("paragraphs", "index", "errors", "documents", "file_states", "files", "runs")
 INDEX_DIR = "_reportflow/index"
 # Fingerprints come after the documents they vouch for: lost, they only cost a re-read.
 FILES_DIR = "_reportflow/files"
+# The public `files` dataset (one row per source file and change of state), published after the documents.
+FILE_STATES = "files"
 STAGING_DIR = "_reportflow/staging"
 MARKERS_DIR = "_reportflow/runs"
 _COMMITTED = "COMMITTED"
@@ -62,6 +65,7 @@ class Batch:
     runs: list[RunRecord] = dataclasses.field(default_factory=list)
     index: pa.Table | None = None
     files: list[SeenFileRecord] = dataclasses.field(default_factory=list)
+    file_states: list[FileRecord] = dataclasses.field(default_factory=list)
 
 
 class DatasetStore:
@@ -109,6 +113,9 @@ class DatasetStore:
         if batch.files:
             self.dest.write_table(f"{staged}/files.parquet", to_table(batch.files, SeenFileRecord))
             plan["files"] = f"{FILES_DIR}/{partition}"
+        if batch.file_states:
+            self.dest.write_table(f"{staged}/file_states.parquet", to_table(batch.file_states, FileRecord))
+            plan["file_states"] = f"{FILE_STATES}/{partition}"
         self.dest.ensure_held()
         self.dest.write(f"{staged}/{_COMMITTED}", json.dumps(plan).encode())
         self._publish(staged)
@@ -145,19 +152,14 @@ class DatasetStore:
                 found[row["source_uri"]] = SeenFileRecord(**row)
         return found
 
-    def load_index(self) -> SeenIndex:
-        """First occurrences from earlier batches, from the index files alone; earlier text is read only on demand."""
-        files = self.dest.listing(INDEX_DIR, "ingest_date=*/part-*.parquet")
-        paragraphs = ["paragraphs/" + f.removeprefix(INDEX_DIR + "/") for f in files]
-        texts = _ParagraphKeys([self.dest.path(p) for p in paragraphs], self.dest.filesystem)
-        docs = self.read("documents", ["content_hash", "doc_id"], ds.field("duplicate_of_doc_id").is_null())
-        tables = [pq.read_table(self.dest.path(f), filesystem=self.dest.filesystem) for f in files]
-        return SeenIndex(
-            frozen=Frozen(tables, texts.fetch),
-            contents={
-                c: d for c, d in zip(docs["content_hash"].to_pylist(), docs["doc_id"].to_pylist(), strict=True) if c
-            },
-        )
+    def file_states(self) -> list[FileRecord]:
+        """Every row of the `files` dataset so far."""
+        schema = arrow_schema(FileRecord)
+        rows: list[FileRecord] = []
+        for part in self.dest.listing(FILE_STATES, "ingest_date=*/*.parquet"):
+            table = pq.read_table(self.dest.path(part), schema=schema, filesystem=self.dest.filesystem)
+            rows.extend(FileRecord(**row) for row in table.to_pylist())
+        return rows
 
     def begin_run(self, run: RunRecord) -> None:
         """Record that a run started, so that a run killed half way still gets its `runs` row."""
@@ -166,8 +168,11 @@ class DatasetStore:
     def update_run(self, run: RunRecord) -> None:
         self.dest.write(f"{MARKERS_DIR}/{run.run_id}.json", json.dumps(_run_to_json(run)).encode())
 
-    def finish_run(self, run: RunRecord, files: Sequence[SeenFileRecord] = ()) -> None:
-        self.commit(f"{run.run_id}-run", run.started_at.date(), Batch(runs=[run], files=list(files)))
+    def finish_run(self, run: RunRecord, files: Sequence[SeenFileRecord] = (), last: Batch | None = None) -> None:
+        """Commit the run's row with its fingerprints (and LAST: its remaining `files` and `errors` rows)."""
+        batch = last or Batch()
+        batch.runs, batch.files = [run], [*batch.files, *files]
+        self.commit(f"{run.run_id}-run", run.started_at.date(), batch)
         self.dest.delete(f"{MARKERS_DIR}/{run.run_id}.json")
 
     def _close_interrupted_runs(self) -> None:
@@ -181,26 +186,6 @@ class DatasetStore:
                 log.warning("run %s was interrupted; recording it as such", run.run_id)
                 self.finish_run(dataclasses.replace(run, status="interrupted"))
             self.dest.delete(marker)
-
-
-class _ParagraphKeys:
-    """Matching keys of earlier paragraphs, read from the one paragraphs file that holds them; recent files cached."""
-
-    def __init__(self, files: list[str], filesystem: pafs.FileSystem, cached: int = 8) -> None:
-        self._files = files
-        self._filesystem = filesystem
-        self._cache: dict[int, dict[str, str]] = {}
-        self._cached = cached
-
-    def fetch(self, file: int, paragraphs: Sequence[tuple[str, int]]) -> list[str]:
-        if file not in self._cache:
-            if len(self._cache) >= self._cached:
-                del self._cache[next(iter(self._cache))]
-            table = pq.read_table(self._files[file], columns=["paragraph_id", "text"], filesystem=self._filesystem)
-            ids, texts = table["paragraph_id"].to_pylist(), table["text"].to_pylist()
-            self._cache[file] = dict(zip(ids, texts, strict=True))
-        texts = self._cache[file]
-        return [dedup_key(texts[f"{doc_id}:{i}"]) for doc_id, i in paragraphs]
 
 
 def _run_to_json(run: RunRecord) -> dict[str, Any]:

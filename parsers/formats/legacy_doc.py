@@ -46,19 +46,19 @@ def parse_doc(data: bytes, settings: DocSettings = DocSettings()) -> ParsedDocum
     return dataclasses.replace(parsed, source_format="doc")
 
 
-def convert_to_docx(data: bytes, settings: DocSettings = DocSettings()) -> bytes:
-    """The `.docx` LibreOffice makes of these `.doc` bytes."""
+def convert_to_docx(data: bytes, settings: DocSettings = DocSettings(), kind: str = "doc") -> bytes:
+    """The `.docx` LibreOffice makes of these `.doc` bytes (or of another format it opens, named by `kind`)."""
     program = find_program(settings)
     with tempfile.TemporaryDirectory(prefix="reportflow-doc-") as folder:
         root = Path(folder)
-        source = root / "input.doc"
+        source = root / f"input.{kind}"
         source.write_bytes(data)
         started = time.monotonic()
-        returncode, stderr = _run(_command(program, root, source), root, settings.timeout_seconds)
+        returncode, stderr = _run(_command(program, root, source), root, settings.timeout_seconds, kind)
         output = root / "out" / "input.docx"
         if returncode != 0 or not output.is_file():
             reason = stderr.strip()[:_STDERR_CHARS] or f"exit status {returncode}, no output"
-            raise ConversionFailedError(f"LibreOffice could not convert the .doc file ({reason}).")
+            raise ConversionFailedError(f"LibreOffice could not convert the .{kind} file ({reason}).")
         log.debug("LibreOffice converted %d bytes in %.1f s", len(data), time.monotonic() - started)
         return output.read_bytes()
 
@@ -71,7 +71,7 @@ def find_program(settings: DocSettings) -> str:
         if path:
             return path
     raise ConverterMissingError(
-        "LibreOffice (soffice) is not installed; install libreoffice-writer-nogui to read .doc files."
+        "LibreOffice (soffice) is not installed; install libreoffice-writer-nogui to read .doc, .rtf and .odt files."
     )
 
 
@@ -90,7 +90,7 @@ def _command(program: str, root: Path, source: Path) -> list[str]:
     ]
 
 
-def _run(command: list[str], cwd: Path, timeout: float) -> tuple[int, str]:
+def _run(command: list[str], cwd: Path, timeout: float, kind: str = "doc") -> tuple[int, str]:
     """Exit status and stderr; on time-out the whole process group goes (soffice starts soffice.bin)."""
     env = {**os.environ, "HOME": str(cwd)}
     with subprocess.Popen(
@@ -101,5 +101,5 @@ def _run(command: list[str], cwd: Path, timeout: float) -> tuple[int, str]:
         except subprocess.TimeoutExpired as e:
             os.killpg(process.pid, signal.SIGKILL)
             process.communicate()
-            raise TimedOutError(f"LibreOffice did not convert the .doc file within {timeout:g} s.") from e
+            raise TimedOutError(f"LibreOffice did not convert the .{kind} file within {timeout:g} s.") from e
     return process.returncode, stderr.decode("utf-8", "replace")

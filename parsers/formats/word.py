@@ -21,6 +21,8 @@ from lxml import etree
 
 from reportflow.parsers.formats.ooxml_strict import STRICT_NAMESPACE, to_transitional
 from reportflow.parsers.formats.word_legacy import decode_legacy_text
+from reportflow.parsers.formats.word_package import as_document_package
+from reportflow.parsers.formats.word_tables import layout_cells
 from reportflow.parsers.formats.word_xml import (
     footnote_texts,
     iter_block_elements,
@@ -63,6 +65,7 @@ def parse_docx(data: bytes) -> ParsedDocument:
 def _open(data: bytes) -> WordDocument:
     if _check_package(data):
         data = to_transitional(data)
+    data = as_document_package(data)
     try:
         return docx.Document(io.BytesIO(data))
     except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError, etree.XMLSyntaxError) as e:
@@ -128,6 +131,11 @@ def _blocks_in(
     """The blocks of the body or of one text box, the boxes anchored in its paragraphs after each."""
     for element in iter_block_elements(container):
         if element.tag != _W_P:
+            cells = layout_cells(element)
+            if cells is not None:  # a table laying out prose: its paragraphs, cell by cell
+                for cell in cells:
+                    yield from _blocks_in(cell, document, notes, chains)
+                continue
             table = table_block(table_rows(element))
             if table is not None:
                 yield table

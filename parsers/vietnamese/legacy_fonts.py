@@ -58,6 +58,10 @@ _STYLE_SUFFIX = re.compile(
 )
 _TCVN3_FONT = re.compile(r"^\.?Vn[A-Z]")
 _VNI_FONT = re.compile(r"^VNI[-_ ]", re.IGNORECASE)
+# PDF text layers of TCVN3 fonts map two letters to look-alike symbols: ư (0xAD, Latin-1's soft hyphen)
+# to U+2212 MINUS SIGN and ã (0xB7, a middle dot) to U+2219 BULLET OPERATOR. Inside a word they are letters.
+_TCVN3_LOOKALIKES = {"\u2212": "ư", "\u2219": "ã"}
+_LOOKALIKE_IN_WORD = re.compile(r"(?<=[^\W\d_])[\u2212\u2219]|[\u2212\u2219](?=[^\W\d_])")
 # Symbol-charset fonts come back from Word and LibreOffice in the private use area, U+F020-U+F0FF.
 _SYMBOL_AREA = {code: code - 0xF000 for code in range(0xF020, 0xF100)}
 
@@ -82,6 +86,8 @@ def decode(text: str, encoding: str, all_caps: bool = False) -> str:
     """Unicode (NFC) for text written in a TCVN3 or VNI font; `all_caps` for `.VnTimeH`-style fonts."""
     text = text.translate(_SYMBOL_AREA)
     decoded = text.translate(_tcvn3_decoder()) if encoding == TCVN3 else _decode_vni(text)
+    if encoding == TCVN3:
+        decoded = _LOOKALIKE_IN_WORD.sub(lambda m: _TCVN3_LOOKALIKES[m.group()], decoded)
     return decoded.upper() if all_caps else decoded
 
 

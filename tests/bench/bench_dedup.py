@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reportflow.flows.steps.dedup import DEFAULT_THRESHOLD, dedup_key, flag_document
+from reportflow.flows.defaults import DEFAULT_THRESHOLD
+from reportflow.flows.steps.dedup import dedup_key, flag_document
 from reportflow.flows.steps.dedup_index import SeenIndex
 from reportflow.flows.steps.minhash import BINS, SHINGLE
 from reportflow.parsers import parse_document

@@ -32,14 +32,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from reportflow.flows.steps.assemble import Tally, assemble_batch
 from reportflow.flows.steps.dedup import DedupSettings
+from reportflow.flows.steps.dedup_index import load_index
 from reportflow.flows.steps.isolation import WorkerSettings, parse_in_workers, worker_pools
-from reportflow.flows.steps.sources import discover, select_new
+from reportflow.flows.steps.inventory import InventorySettings, take_inventory
+from reportflow.flows.steps.listing import list_source
 from reportflow.flows.steps.store import DatasetStore
 source, dest = Path(sys.argv[1]), Path(sys.argv[2])
 store = DatasetStore(dest)
 with store.locked(), worker_pools():
-    todo, _ = select_new(discover(source), store.ingested_doc_ids(), store.fingerprints())
-    index, tally, settings = store.load_index(), Tally(), WorkerSettings()
+    listing, now = list_source(source), datetime.now(UTC)
+    todo = take_inventory(
+        listing, {}, store.ingested_doc_ids(), store.fingerprints(), "plain", now, InventorySettings(0)
+    ).todo
+    index, tally, settings = load_index(store), Tally(), WorkerSettings()
     for seq in range(0, len(todo), 16):
         results = parse_in_workers(todo[seq : seq + 16], settings)
         batch = assemble_batch(results, index, "plain", datetime.now(UTC), tally, DedupSettings())

@@ -31,6 +31,20 @@ CORPUS = REPO.parent / "shared" / "corpus"
 MAX_LEN = 300_000
 # LibreOffice is a separate program with its own time limit; a short one keeps the fuzzer moving.
 SETTINGS = ParseSettings(doc=DocSettings(timeout_seconds=20))
+# Formats the samples lack: a Word web page (notes, spanned cells), its MHTML packaging, RTF.
+EXTRA_SEEDS = {
+    "word-page.htm": (
+        "<html><head><meta name=Generator content='Microsoft Word 12'></head><body><p class=MsoTitle>Báo cáo</p>"
+        "<table><tr><td rowspan=2>1</td><td>a</td></tr><tr><td>b</td></tr></table><p class=MsoNormal>Nội dung"
+        "<a href='#_ftn1'>[1]</a></p><div id=ftn1><p class=MsoFootnoteText>Ghi chú</p></div></body></html>"
+    ).encode(),
+    "page.mht": (
+        b'MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary="b"\r\n\r\n--b\r\n'
+        b'Content-Type: text/html; charset="utf-8"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n'
+        b"<p class=3DMsoNormal>N=E1=BB=99i dung</p>\r\n--b--\r\n"
+    ),
+    "report.rtf": b"{\\rtf1\\ansi{\\fonttbl{\\f0 Times New Roman;}}\\f0 B\\u225?o c\\u225?o\\par}",
+}
 
 
 def one_input(data: bytes) -> None:
@@ -51,6 +65,8 @@ def seeds(folder: Path) -> Path:
     for n, path in enumerate(chosen):
         if path.stat().st_size <= MAX_LEN:
             shutil.copy(path, seed_dir / f"{n:03d}-{path.name}")
+    for name, data in EXTRA_SEEDS.items():
+        (seed_dir / name).write_bytes(data)
     return seed_dir
 
 

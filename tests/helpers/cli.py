@@ -10,7 +10,7 @@ from typing import Any
 
 import duckdb
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 REPORTFLOW = Path(sys.executable).with_name("reportflow")
 SHARED_PREFECT_HOME = "REPORTFLOW_TEST_PREFECT_HOME"
 
