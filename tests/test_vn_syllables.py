@@ -6,7 +6,7 @@ import pytest
 
 from reportflow.parsers.vietnamese.names import official_spelling
 from reportflow.parsers.vietnamese.syllables import correct_word, is_valid_syllable, known_syllables
-from tests.conftest import load_truth
+from tests.helpers.corpus import load_truth
 
 VALID = [
     "quyết", "thuế", "hòa", "hoà", "thủy", "thuỷ", "gì", "giữa", "kỳ", "nghị", "QUẢNG", "NGÃI", "TỈNH",
