@@ -3,10 +3,10 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# System packages: Tesseract's Vietnamese, English and orientation data (OCR through tesserocr), and
-# LibreOffice Writer without a GUI (legacy .doc conversion).
-APT_PACKAGES := python3-venv ca-certificates tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng tesseract-ocr-osd \
-	libreoffice-writer-nogui
+# System packages: Tesseract's Vietnamese (language and Vietnamese-script models), English and orientation data
+# (OCR through tesserocr), and LibreOffice Writer without a GUI (legacy .doc conversion).
+APT_PACKAGES := python3-venv ca-certificates tesseract-ocr tesseract-ocr-vie tesseract-ocr-script-viet \
+	tesseract-ocr-eng tesseract-ocr-osd libreoffice-writer-nogui
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO := .demo
 

@@ -6,6 +6,7 @@ One engine per thread, its models loaded once; a page image in, positioned lines
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import re
@@ -24,6 +25,8 @@ from reportflow.parsers.layout.lines import SEGMENT_GAP_EM, Line, PageLayout, me
 from reportflow.parsers.layout.reading_order import xy_order
 from reportflow.parsers.ocr.preprocess import prepare
 from reportflow.parsers.text import normalize_text
+from reportflow.parsers.vietnamese.names import official_spelling
+from reportflow.parsers.vietnamese.syllables import bare, correct_word, is_valid_syllable
 from reportflow.schemas import OcrFailedError
 
 log = logging.getLogger(__name__)
@@ -31,6 +34,9 @@ log = logging.getLogger(__name__)
 DEFAULT_LANGUAGES = "vie+eng"
 RENDER_DPI = 300
 LOW_CONFIDENCE = 60.0
+SPECK_MAX_CHARS = 3
+SPECK_CONFIDENCE = 70.0
+VIETNAMESE_MARKED_SHARE = 0.4
 ORIENTATION_MIN_CONFIDENCE = 1.5
 POINTS_PER_INCH = 72.0
 # A text line's box spans ascenders, descenders and Vietnamese tone marks: about 1.15 times the font size.
@@ -39,6 +45,9 @@ ASCENT_EM, DESCENT_EM = 0.95, 0.25
 SIZE_TOLERANCE = 0.35
 _NOISE = re.compile(r"[_|~`'‘’.,:;-]{1,3}")
 _DASHES = {"-", "–", "—"}
+
+# Debian's packages of the script models, named after the script rather than the model.
+_PACKAGES = {"Vietnamese": "tesseract-ocr-script-viet", "Latin": "tesseract-ocr-script-latn"}
 
 _local = threading.local()
 
@@ -65,14 +74,16 @@ def _engine(settings: OcrSettings) -> tesserocr.PyTessBaseAPI:
     if settings not in engines:
         folder = tessdata_dir(settings)
         _check_languages(folder, settings.languages)
-        engines[settings] = tesserocr.PyTessBaseAPI(path=folder, lang=settings.languages, psm=tesserocr.PSM.AUTO)
+        engine = tesserocr.PyTessBaseAPI(path=folder, lang=settings.languages, psm=tesserocr.PSM.AUTO)
+        engine.SetVariable("lstm_choice_mode", "2")  # each letter's alternatives, not only the best
+        engines[settings] = engine
     return engines[settings]
 
 
 def _check_languages(folder: str, languages: str) -> None:
     missing = [lang for lang in languages.split("+") if not (Path(folder) / f"{lang}.traineddata").is_file()]
     if missing:
-        packages = " ".join(f"tesseract-ocr-{lang}" for lang in missing)
+        packages = " ".join(_PACKAGES.get(lang, f"tesseract-ocr-{lang.lower()}") for lang in missing)
         raise OcrFailedError(f"Tesseract has no language data for {'+'.join(missing)} (install {packages}).")
 
 
@@ -100,7 +111,17 @@ def ocr_page(image: Image.Image, dpi: float, number: int, settings: OcrSettings)
         upright_now = sideways and not _mostly_vertical([line for line, _ in retry])
         if upright_now or _mean_confidence([line for line, _ in retry]) > _mean_confidence([line for line, _ in lines]):
             lines, size = retry, (turned.width, turned.height)
+    lines = [(line, baseline) for line, baseline in lines if not _is_speck_line(line)]
     return PageLayout(number, size[0] * scale, size[1] * scale, xy_order(_uniform_sizes(lines)), [], read_by_ocr=True)
+
+
+def _is_speck_line(line: Line) -> bool:
+    """A line that is a speck or a mark read as a letter or two (`^`, `ee`, `tA` alone, with little confidence)."""
+    text = line.text.replace(" ", "")
+    if len(text) > SPECK_MAX_CHARS or any(c.isdigit() for c in text):
+        return False
+    letters = sum(c.isalpha() for c in text)
+    return letters == 0 or (letters == len(text) <= 2 and (line.confidence or 0.0) < SPECK_CONFIDENCE)
 
 
 _Word = tuple[str, tuple[float, float, float, float], float]
@@ -114,15 +135,45 @@ def _read_words(image: Image.Image, dpi: float, settings: OcrSettings) -> list[_
     api.SetSourceResolution(round(dpi))
     if not api.Recognize():
         raise OcrFailedError("Tesseract could not recognise the page.")
-    rows: list[_Row] = []
-    for word in tesserocr.iterate_level(api.GetIterator(), tesserocr.RIL.WORD):
-        text, box = _word_text(word), word.BoundingBox(tesserocr.RIL.WORD)
-        if word.IsAtBeginningOf(tesserocr.RIL.TEXTLINE) or not rows:
-            rows.append((_baseline(word, box), []))
-        if box and text.strip():
-            x0, top, x1, bottom = (float(value) for value in box)
-            rows[-1][1].append((text.strip(), (x0, top, x1, bottom), float(word.Confidence(tesserocr.RIL.WORD))))
-    return [(baseline, _without_specks(words)) for baseline, words in rows]
+    read: list[tuple[tuple[float, float], list[tuple[_Word, list[list[str]]]]]] = []
+    word: _Word | None = None
+    letters: list[list[str]] = []
+    for symbol in tesserocr.iterate_level(api.GetIterator(), tesserocr.RIL.SYMBOL):
+        if symbol.IsAtBeginningOf(tesserocr.RIL.WORD) or not read:
+            if word is not None:
+                read[-1][1].append((word, letters))
+            word, letters = _word(symbol), []
+            if symbol.IsAtBeginningOf(tesserocr.RIL.TEXTLINE) or not read:
+                read.append((_baseline(symbol, word[1] if word else None), []))
+        letters.append([choice.GetUTF8Text() for choice in symbol.GetChoiceIterator()])
+    if word is not None:
+        read[-1][1].append((word, letters))
+    vietnamese = _is_vietnamese([text for _, words in read for (text, _, _), _ in words])
+    rows = [(baseline, [_corrected(w, choices, vietnamese) for w, choices in words]) for baseline, words in read]
+    rows = [(baseline, _without_specks(words)) for baseline, words in rows]
+    return _without_stray_periods(rows) if vietnamese else rows
+
+
+def _is_vietnamese(words: list[str]) -> bool:
+    """A page most of whose words carry marks: Vietnamese (a French or English page has few)."""
+    marked = sum(word != bare(word) for word in words)
+    return marked >= VIETNAMESE_MARKED_SHARE * max(1, len(words))
+
+
+def _corrected(word: _Word, letters: list[list[str]], vietnamese_page: bool) -> _Word:
+    """A misspelt Vietnamese syllable put right from Tesseract's choices for its letters, on a Vietnamese page
+    only (`it`, `at`, `not` are English, `où` French)."""
+    text, box, confidence = word
+    return (correct_word(text, letters), box, confidence) if vietnamese_page else word
+
+
+def _word(symbol: tesserocr.PyResultIterator) -> _Word | None:
+    """The word the iterator stands in (text, pixel box, confidence); None when it has no box or no text."""
+    text, box = _word_text(symbol).strip(), symbol.BoundingBox(tesserocr.RIL.WORD)
+    if not box or not text:
+        return None
+    x0, top, x1, bottom = (float(value) for value in box)
+    return text, (x0, top, x1, bottom), float(symbol.Confidence(tesserocr.RIL.WORD))
 
 
 def _without_specks(words: list[_Word]) -> list[_Word]:
@@ -134,6 +185,19 @@ def _without_specks(words: list[_Word]) -> list[_Word]:
         if not noise[i] or (word[0] in _DASHES and between_words):
             kept.append(word)
     return kept
+
+
+def _without_stray_periods(rows: list[_Row]) -> list[_Row]:
+    """A speck read as a full stop after a word, the sentence going on in lower case (`hoàn. thành`), on the
+    same line or the next."""
+    words = [(r, w) for r, (_, row) in enumerate(rows) for w in range(len(row))]
+    for (r, w), (next_r, next_w) in itertools.pairwise(words):
+        text, box, confidence = rows[r][1][w]
+        following = rows[next_r][1][next_w][0]
+        goes_on = following[:1].islower() and (next_r == r or following.isalpha())  # not `b)` starting a line
+        if text.endswith(".") and goes_on and len(text) > 2 and is_valid_syllable(text[:-1]):
+            rows[r][1][w] = (text[:-1], box, confidence)
+    return rows
 
 
 def _word_text(word: tesserocr.PyResultIterator) -> str:
@@ -177,7 +241,7 @@ def _pieces(words: list[_Word]) -> list[list[_Word]]:
     return pieces
 
 
-def _baseline(word: tesserocr.PyResultIterator, box: tuple[int, int, int, int] | None) -> tuple[float, float]:
+def _baseline(word: tesserocr.PyResultIterator, box: tuple[float, float, float, float] | None) -> tuple[float, float]:
     found = word.Baseline(tesserocr.RIL.TEXTLINE)
     if found:
         (x0, y0), (x1, y1) = found
@@ -186,7 +250,7 @@ def _baseline(word: tesserocr.PyResultIterator, box: tuple[int, int, int, int] |
 
 
 def _line(words: list[_Word], scale: float) -> Line:
-    text = normalize_text(" ".join(text for text, _, _ in words))
+    text = official_spelling(normalize_text(" ".join(text for text, _, _ in words)))
     x0, x1 = min(box[0] for _, box, _ in words) * scale, max(box[2] for _, box, _ in words) * scale
     top, bottom = min(box[1] for _, box, _ in words) * scale, max(box[3] for _, box, _ in words) * scale
     weights = [len(text) for text, _, _ in words]

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from reportflow.parsers.layout.lines import mean_confidence
+from reportflow.parsers.vietnamese.names import official_spelling
 from reportflow.parsers.vietnamese.patterns import (
     ADDRESSEE,
     HEAD_WINDOW,
@@ -44,6 +45,8 @@ from reportflow.schemas import Block
 
 HEAD_LINES_ABOVE = 4
 
+# A receipt stamp OCR read in pieces (`CÔNG VĂN ĐẾN`, `ĐẾN` alone), a gazette's signing stamp.
+_RECEIPT_STAMP = re.compile(r"\W*(?:CONG\s*VAN\s*DEN\b|DEN\W*$|.{0,12}CONG\s*BAO\s*&\s*TIN\s*HOC\b)")
 _E_SIGNATURE = re.compile(r"\d{2}[./]\d{2}[./]\d{4}\s+\d{1,2}:\d{2}(?::\d{2})?\s*[+-]\d{2}:?\d{2}")
 
 
@@ -62,9 +65,16 @@ class AdminDocument:
 
 def read_admin_layout(blocks: Sequence[Block]) -> AdminDocument | None:
     """The parts of an administrative document, or None when the blocks do not have its layout."""
-    stamped = [_as_stamp(b) for b in blocks]
+    stamped = [_as_stamp(_spelt(b)) for b in blocks]
     head = _find_head(stamped)
     return _read_document(stamped, head) if head is not None else None
+
+
+def _spelt(block: Block) -> Block:
+    """An OCR'd block with official names and fixed words spelt right (a name may run over two lines)."""
+    if block.ocr_confidence is None or block.rows:
+        return block
+    return dataclasses.replace(block, text=official_spelling(block.text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,9 +107,12 @@ def _read_document(blocks: list[Block], head: _Head) -> AdminDocument:
     body, doc_type, title = mark_type_and_subject(body, head.parts)
     body, signer = mark_tail(mark_addressee(body))
     place_date = first(head.parts, "place_date")
+    issuer = issuer_of(head.parts)
+    if issuer and any(blocks[i].ocr_confidence is not None for i in head.indexes):
+        issuer = official_spelling(issuer)  # the issuer's lines may have come between the motto's
     return AdminDocument(
         blocks=blocks[: head.start] + _top_blocks(blocks, head) + body,
-        issuer=issuer_of(head.parts),
+        issuer=issuer,
         doc_number=doc_number_of(head.parts),
         doc_type=doc_type,
         title=title,
@@ -113,7 +126,8 @@ def _top_blocks(blocks: list[Block], head: _Head) -> list[Block]:
     are cut across the lines OCR read)."""
     page = blocks[head.start].page_number
     confidence = mean_confidence((blocks[i].ocr_confidence, blocks[i].text) for i in head.indexes)
-    return [dataclasses.replace(b, page_number=page, ocr_confidence=confidence) for b in head_blocks(head.parts)]
+    top = [dataclasses.replace(b, page_number=page, ocr_confidence=confidence) for b in head_blocks(head.parts)]
+    return [_spelt(b) for b in top]
 
 
 def _has_anchor(block: Block) -> bool:
@@ -132,6 +146,8 @@ def _head_start(blocks: Sequence[Block], window: list[int], anchor: int) -> int:
 def _as_stamp(block: Block) -> Block:
     """An e-signature's stamp (signing body, e-mail, time with its zone) that flattening put on the page."""
     if block.kind in ("body", "heading") and len(block.text) < 200 and _E_SIGNATURE.search(block.text):
+        return dataclasses.replace(block, kind="stamp")
+    if block.kind == "body" and block.ocr_confidence is not None and _RECEIPT_STAMP.match(fold(block.text)):
         return dataclasses.replace(block, kind="stamp")
     return block
 

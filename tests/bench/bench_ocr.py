@@ -1,7 +1,10 @@
 """OCR throughput (1 and 2 worker processes), our overhead beside the plain `tesseract` command on the
-same page images, and character error rates against the corpus's ground truth — all in one run.
+same page images, and accuracy against the corpus's ground truth — all in one run: character error rates,
+the share of words wrong only by their diacritics, paragraphs read exactly (seed scans), and the issuer,
+number and signer of the real Vietnamese scans read exactly (truth: tests/truth/vn_admin.json), for
+reportflow and for plain `tesseract` (its text through the same structure step).
 
-Usage: python tests/bench/bench_ocr.py [CORPUS_DIR] [MAX_PAGES]   (defaults ../shared/corpus, 16)
+Usage: python tests/bench/bench_ocr.py [CORPUS_DIR] [MAX_PAGES] [MAX_REAL_SCANS]   (defaults ../shared/corpus, 16, all)
 """
 
 from __future__ import annotations
@@ -27,7 +30,10 @@ import reportflow.parsers.ocr.tesseract as tesseract
 from reportflow.parsers import parse_document
 from reportflow.parsers.formats.image import scan_dpi
 from reportflow.parsers.formats.pdf import PageRenderer
+from reportflow.parsers.formats.plaintext import parse_text
+from reportflow.parsers.layout.structure import apply_structure
 from reportflow.parsers.ocr.tesseract import DEFAULT_LANGUAGES, RENDER_DPI, OcrSettings, ocr_page
+from reportflow.parsers.vietnamese.syllables import bare
 
 SCANNED = {"scanned_pdf", "image", "mixed_pdf", "ocr_layer_pdf"}
 
@@ -127,6 +133,119 @@ def truths(corpus: Path) -> list[tuple[Path, str]]:
     return found
 
 
+def diacritics_only_share(got: str, expected: str) -> float:
+    """Share of the expected words read with the right letters but wrong diacritics (`Quang` for `Quảng`)."""
+    got_words, expected_words = folded(got).split(), folded(expected).split()
+    matcher = difflib.SequenceMatcher(None, got_words, expected_words, autojunk=False)
+    wrong = 0
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "replace" and i2 - i1 == j2 - j1:
+            pairs = zip(got_words[i1:i2], expected_words[j1:j2], strict=True)
+            wrong += sum(a != b and bare(a).lower() == bare(b).lower() for a, b in pairs)
+    return wrong / max(1, len(expected_words))
+
+
+def paragraphs_exact(got: list[str], expected: list[str]) -> float:
+    """Share of the truth's blocks that come out exactly as one of the blocks read."""
+    read = {folded(text) for text in got}
+    return sum(folded(text) in read for text in expected) / max(1, len(expected))
+
+
+ADMIN_FIELDS = ("issuer", "doc_number", "signer")
+
+
+def real_scans(corpus: Path) -> list[tuple[Path, dict[str, Any]]]:
+    """The Vietnamese administrative scans of the corpus with their fields' truth."""
+    truth_file = Path(__file__).resolve().parents[1] / "truth" / "vn_admin.json"
+    truth = json.loads(truth_file.read_text(encoding="utf-8"))
+    scans = [".pdf", ".jpg", ".png", ".tif", ".tiff"]
+    return [
+        (corpus / "public" / name, fields)
+        for name, fields in sorted(truth.items())
+        if fields["is_admin_document"] and Path(name).suffix.lower() in scans
+    ]
+
+
+def fields_exact(pairs: list[tuple[dict[str, Any], dict[str, Any]]]) -> tuple[int, int]:
+    """Fields read exactly, diacritics and all, of the fields the truth has."""
+    wanted = [(got.get(f), want[f]) for got, want in pairs for f in ADMIN_FIELDS if want[f] is not None]
+    return sum(a == b for a, b in wanted), len(wanted)
+
+
+def _fields(doc: Any) -> dict[str, Any]:
+    return {f: getattr(doc, f) for f in ADMIN_FIELDS}
+
+
+def accuracy(corpus: Path, folder: Path, max_scans: int) -> None:
+    """Ours and plain tesseract on the same pages: errors, diacritics, paragraphs, fields, seconds per page."""
+    rows: dict[str, dict[str, list[float]]] = {"reportflow": {}, "tesseract": {}}
+    pairs: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {"reportflow": [], "tesseract": []}
+    seconds = {"reportflow": 0.0, "tesseract": 0.0}
+    pages = 0
+    seeds = [(corpus / "seed" / name, name) for name in ("seed_scan.png", "seed_scan.pdf")]
+    for path, name in seeds:
+        blocks = json.loads((corpus / "seed" / f"{name}.truth.json").read_text(encoding="utf-8"))["blocks"]
+        expected = [b["text"] for b in blocks]
+        ours, theirs = _ours(path), _theirs(path, folder)
+        for who, (got, took) in (("reportflow", ours[:2]), ("tesseract", theirs[:2])):
+            text = "\n".join(got)
+            rows[who].setdefault("cer", []).append(cer(text, "\n".join(expected)))
+            rows[who].setdefault("diacritics", []).append(diacritics_only_share(text, "\n".join(expected)))
+            rows[who].setdefault("paragraphs", []).append(paragraphs_exact(got, expected))
+            seconds[who] += took
+        pages += theirs[2]
+    for path, truth in real_scans(corpus)[:max_scans]:
+        start = time.perf_counter()
+        doc = parse_document(path.read_bytes())
+        if doc.extraction == "text_layer":
+            continue  # a born-digital PDF
+        seconds["reportflow"] += time.perf_counter() - start
+        pairs["reportflow"].append((_fields(doc), truth))
+        text, took, count = _plain_text_timed(path, folder)
+        seconds["tesseract"] += took
+        pages += count
+        pairs["tesseract"].append((_fields(apply_structure(parse_text(text.encode()))), truth))
+    print(f"accuracy on the seed scans and {len(pairs['reportflow'])} real Vietnamese scans ({pages} pages):")
+    print("  reader       CER(seeds)  diacritics-only words  paragraphs exact  fields exact  s/page")
+    for who in ("reportflow", "tesseract"):
+        ok, total = fields_exact(pairs[who])
+        mean = {key: sum(values) / len(values) for key, values in rows[who].items()}
+        print(
+            f"  {who:11}  {mean['cer']:9.2%}  {mean['diacritics']:21.2%}  {mean['paragraphs']:16.0%}"
+            f"  {ok:3}/{total:<3} {ok / max(1, total):4.0%}  {seconds[who] / max(1, pages):6.2f}"
+        )
+    for (got, want), (plain, _) in zip(pairs["reportflow"], pairs["tesseract"], strict=True):
+        for f in ADMIN_FIELDS:
+            if want[f] is not None and got[f] != want[f]:
+                print(f"    miss {f}: {got[f]!r} (plain: {plain[f]!r}), truth {want[f]!r}")
+
+
+def _ours(path: Path) -> tuple[list[str], float, int]:
+    start = time.perf_counter()
+    doc = parse_document(path.read_bytes())
+    return [b.text for b in doc.blocks], time.perf_counter() - start, 0
+
+
+def _theirs(path: Path, folder: Path) -> tuple[list[str], float, int]:
+    text, took, count = _plain_text_timed(path, folder)
+    return [" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip()], took, count
+
+
+def _plain_text_timed(path: Path, folder: Path) -> tuple[str, float, int]:
+    """Plain tesseract's text of every page, the seconds it took (rendering aside), and the page count."""
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    texts, took = [], 0.0
+    images = _render(path)
+    for i, (image, dpi) in enumerate(images):
+        target = folder / f"plain-{path.stem}-{i}.png"
+        image.save(target, dpi=(dpi, dpi))
+        start = time.perf_counter()
+        run = subprocess.run(["tesseract", str(target), "stdout", "-l", "vie+eng"], capture_output=True, env=env)
+        took += time.perf_counter() - start
+        texts.append(run.stdout.decode())
+    return "\n".join(texts), took, len(images)
+
+
 def _plain_markdown(markdown: str) -> str:
     return re.sub(r"[#*|`!-]+", " ", re.sub(r"<[^>]+>", " ", markdown))
 
@@ -144,7 +263,7 @@ def plain_text(path: Path, folder: Path) -> str:
     return "\n".join(texts)
 
 
-def main(corpus: Path, limit: int) -> None:
+def main(corpus: Path, limit: int, max_scans: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         pages = page_images(corpus, limit, folder)
@@ -159,6 +278,7 @@ def main(corpus: Path, limit: int) -> None:
             mine, theirs = sum(per_page[i][0] for i in chosen), sum(cli_pages[i] for i in chosen)
             print(f"    pages {label} ({len(chosen)}): ours {mine:5.1f} s, CLI {theirs:5.1f} s", end="")
             print(f"  (ours/CLI {mine / theirs:.2f})" if theirs else "")
+        accuracy(corpus, folder, max_scans)
         print("character error rate against ground truth (typography folded): ours | plain tesseract")
         for path, expected in truths(corpus):
             got = "\n".join(b.text for b in parse_document(path.read_bytes()).blocks)
@@ -168,4 +288,4 @@ def main(corpus: Path, limit: int) -> None:
 if __name__ == "__main__":
     arguments = sys.argv[1:]
     root = Path(arguments[0]) if arguments else Path(__file__).resolve().parents[3] / "shared" / "corpus"
-    main(root, int(arguments[1]) if len(arguments) > 1 else 16)
+    main(root, int(arguments[1]) if len(arguments) > 1 else 16, int(arguments[2]) if len(arguments) > 2 else 99)

@@ -58,9 +58,32 @@ def _is_scan(path: Path) -> bool:
         return False
 
 
+def _common_fields(before: dict[str, Any], after: dict[str, Any]) -> set[str]:
+    """Block fields both dumps have: a field a change adds is reported once, not as a difference everywhere."""
+    fields = [set(b) for dump in (before, after) for doc in dump.values() for b in doc.get("blocks", [])[:1]]
+    return set.intersection(*fields) if fields else set()
+
+
+def _same_blocks(doc: dict[str, Any], fields: set[str]) -> dict[str, Any]:
+    if "blocks" not in doc:
+        return doc
+    return doc | {"blocks": [{k: v for k, v in b.items() if k in fields} for b in doc["blocks"]]}
+
+
+def _by_name(dump: dict[str, Any]) -> dict[str, Any]:
+    """Files keyed by their path below the checkout or shared/, so dumps of two checkouts compare."""
+    return {name.split("/", 1)[1]: doc for name, doc in dump.items()}
+
+
 def diff(before_path: Path, after_path: Path) -> int:
-    before = json.loads(before_path.read_text(encoding="utf-8"))
-    after = json.loads(after_path.read_text(encoding="utf-8"))
+    before = _by_name(json.loads(before_path.read_text(encoding="utf-8")))
+    after = _by_name(json.loads(after_path.read_text(encoding="utf-8")))
+    fields = _common_fields(before, after)
+    added = _common_fields(after, after) - fields
+    if added:
+        print("block fields only after (not compared):", ", ".join(sorted(added)))
+    before = {name: _same_blocks(doc, fields) for name, doc in before.items()}
+    after = {name: _same_blocks(doc, fields) for name, doc in after.items()}
     changed = 0
     for name in sorted(set(before) | set(after)):
         old, new = before.get(name), after.get(name)

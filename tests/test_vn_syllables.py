@@ -1,0 +1,122 @@
+"""Vietnamese syllables after OCR: valid spellings kept, invalid ones put right only from what OCR offered."""
+
+from __future__ import annotations
+
+import pytest
+
+from reportflow.parsers.vietnamese.names import official_spelling
+from reportflow.parsers.vietnamese.syllables import correct_word, is_valid_syllable, known_syllables
+from tests.helpers.corpus import load_truth
+
+VALID = [
+    "quyết", "thuế", "hòa", "hoà", "thủy", "thuỷ", "gì", "giữa", "kỳ", "nghị", "QUẢNG", "NGÃI", "TỈNH",
+    "khuya", "khuỷu", "rượu", "gửi", "yên", "xoong", "Đồng", "hoạch", "được", "the", "Nam", "DINH",
+]  # fmt: skip
+INVALID = [
+    "quyét",  # a rhyme `-yet` needs its circumflex
+    "viêc",  # a syllable ending in -c takes only the sắc or nặng tone
+    "đưọc",  # `ưo` is no nucleus
+    "ci",  # /k/ before i is spelled k
+    "ka",  # and c before a
+    "ngê",  # /ŋ/ before ê is spelled ngh
+    "hòá",  # two tones
+    "report",
+]
+
+
+@pytest.mark.parametrize("word", VALID)
+def test_valid_syllables(word: str) -> None:
+    assert is_valid_syllable(word)
+
+
+@pytest.mark.parametrize("word", INVALID)
+def test_invalid_syllables(word: str) -> None:
+    assert not is_valid_syllable(word)
+
+
+@pytest.mark.parametrize("word", [*VALID, "ngảy", "thảng", "nám", "UBND", "QĐ-BCĐ", "2025", "Số:", "ThS"])
+def test_a_valid_word_or_no_syllable_is_never_changed(word: str) -> None:
+    assert correct_word(word) == word
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [("quyét", "quyết"), ("Quyét,", "Quyết,"), ("QUYET", "QUYẾT"), ("viẹc", "việc"), ("đưọc", "được"), ("hoc", "học")],
+)
+def test_an_invalid_syllable_gets_the_nearest_diacritics(word: str, expected: str) -> None:
+    assert correct_word(word) == expected
+
+
+def test_tesseract_s_alternatives_come_before_diacritic_guesses() -> None:
+    # `Bac` alone is nearest to `Bác` (one mark); Tesseract's second choice for its `a` says `Bắc`.
+    assert correct_word("Bac") == "Bác"
+    assert correct_word("Bac", [["B"], ["a", "ắ"], ["c"]]) == "Bắc"
+
+
+def test_alternatives_that_change_more_than_one_letter_spell_another_word() -> None:
+    assert correct_word("XII,", [["X", "K"], ["I", "H"], ["I"], [","]]) == "XII,"  # no `KHI`
+    assert correct_word("PAKN", [["P", "T"], ["A", "R"], ["K", "Ấ"], ["N"]]) == "PAKN"
+
+
+def test_alternatives_that_spell_no_known_syllable_are_ignored() -> None:
+    assert correct_word("quyét", [["q"], ["u"], ["y"], ["é", "x"], ["t"]]) == "quyết"
+
+
+def test_an_invalid_word_with_no_near_known_syllable_stays() -> None:
+    assert correct_word("report") == "report"
+    assert correct_word("Vietcombank") == "Vietcombank"
+
+
+def test_known_syllables_come_from_the_shipped_word_list() -> None:
+    known = known_syllables()
+    assert len(known) > 3000
+    assert known["thuế"] == 3 and "quyét" not in known
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("UY BAN NHAN DAN TINH QUANG NGAI", "ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI"),
+        ("UBND TỈNH QUẢNG NGAI", "UBND TỈNH QUẢNG NGÃI"),
+        ("BAN CHÍ ĐẠO 138", "BAN CHỈ ĐẠO 138"),
+        ("VIỆN KIEM SÁT NHÂN DAN TÓI CAO", "VIỆN KIỂM SÁT NHÂN DÂN TỐI CAO"),
+        ("Quang Ngai, ngày 05 tháng 3 năm 2025", "Quảng Ngãi, ngày 05 tháng 3 năm 2025"),
+        ("Doc lap - Tu do - Hanh phuc", "Độc lập - Tự do - Hạnh phúc"),
+        ("Hà Nội, ngay 08 thang 3 nam 2019", "Hà Nội, ngày 08 tháng 3 năm 2019"),
+        ("Số: 04/QD-BCD138", "Số: 04/QĐ-BCĐ138"),
+        ("Số: 286/QD-VKSTC", "Số: 286/QĐ-VKSTC"),
+        ("Tran Hoang Tuấn", "Trần Hoàng Tuấn"),
+        ("‘Tran Ngọc Căng", "‘Trần Ngọc Căng"),
+        ("NGUYEN VAN AN", "NGUYỄN VĂN AN"),
+        ("UBND tinh Quang Ngai", "UBND tỉnh Quảng Ngãi"),  # a sentence's `tỉnh` stays in lower case
+    ],
+)
+def test_official_names_get_their_diacritics_back(line: str, expected: str) -> None:
+    assert official_spelling(line) == expected
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM",  # the tone on another vowel is no error
+        "Tỉnh Khánh Hoà",
+        "ông về bình định lại",  # a sentence's words, not a name
+        "Số: 575/UBND-KTTH",  # the D of UBND is dân's
+        "Thực hiện Công văn số 4625/BNV-CCHC ngày 02/7/2025",
+        "Tran and Hoang wrote this report",  # no name line
+        "UBND tỉnh Quảng Ngãi",
+        "leo lên cái thang 2 nam",  # no date
+    ],
+)
+def test_right_spellings_and_other_words_stay(line: str) -> None:
+    assert official_spelling(line) == line
+
+
+@pytest.mark.parametrize("name", ["seed.docx", "seed.pdf", "seed.txt", "seed_scan.png"])
+def test_the_truth_of_the_seed_documents_is_left_as_it_is(name: str) -> None:
+    """Right Vietnamese text goes through both steps unchanged, word by word and line by line."""
+    blocks = load_truth(name)["blocks"]
+    words = [word for block in blocks for word in block["text"].split()]
+    assert len(words) > 300
+    assert [correct_word(word) for word in words] == words
+    assert [official_spelling(block["text"]) for block in blocks] == [block["text"] for block in blocks]
