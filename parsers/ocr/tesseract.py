@@ -145,13 +145,19 @@ def _read_words(image: Image.Image, dpi: float, settings: OcrSettings) -> list[_
             word, letters = _word(symbol), []
             if symbol.IsAtBeginningOf(tesserocr.RIL.TEXTLINE) or not read:
                 read.append((_baseline(symbol, word[1] if word else None), []))
-        letters.append([choice.GetUTF8Text() for choice in symbol.GetChoiceIterator()])
+        letters.append(_choices(symbol))
     if word is not None:
         read[-1][1].append((word, letters))
     vietnamese = _is_vietnamese([text for _, words in read for (text, _, _), _ in words])
     rows = [(baseline, [_corrected(w, choices, vietnamese) for w, choices in words]) for baseline, words in read]
     rows = [(baseline, _without_specks(words)) for baseline, words in rows]
     return _without_stray_periods(rows) if vietnamese else rows
+
+
+def _choices(symbol: tesserocr.PyResultIterator) -> list[str]:
+    """Tesseract's readings of one letter, best first; none where it kept none (a symbol of an empty word)."""
+    choices = symbol.GetChoiceIterator()
+    return [] if choices is None else [text for choice in choices if (text := choice.GetUTF8Text())]
 
 
 def _is_vietnamese(words: list[str]) -> bool:
