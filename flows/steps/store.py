@@ -25,7 +25,6 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
-import pyarrow.parquet as pq
 
 from reportflow.flows.steps.destination import Destination, open_destination
 from reportflow.schemas import (
@@ -151,25 +150,22 @@ class DatasetStore:
 
     def fingerprints(self, under: str | None = None) -> dict[str, SeenFileRecord]:
         """The newest fingerprint of every source file ingested so far (only of those UNDER a SOURCE prefix)."""
-        found: dict[str, SeenFileRecord] = {}
-        for table in self._parts(FILES_DIR, "ingest_date=*/part-*.parquet", arrow_schema(SeenFileRecord), under):
-            for row in table.to_pylist():
-                found[row["source_uri"]] = SeenFileRecord(**row)
-        return found
+        table = self._rows(FILES_DIR, "ingest_date=*/part-*.parquet", arrow_schema(SeenFileRecord), under)
+        return {row["source_uri"]: SeenFileRecord(**row) for row in table.to_pylist()}
 
     def file_states(self, under: str | None = None) -> list[FileRecord]:
         """Every row of the `files` dataset so far (only of the files UNDER a SOURCE prefix)."""
-        return [
-            FileRecord(**row)
-            for table in self._parts(FILE_STATES, "ingest_date=*/*.parquet", arrow_schema(FileRecord), under)
-            for row in table.to_pylist()
-        ]
+        table = self._rows(FILE_STATES, "ingest_date=*/*.parquet", arrow_schema(FileRecord), under)
+        return [FileRecord(**row) for row in table.to_pylist()]
 
-    def _parts(self, folder: str, pattern: str, schema: pa.Schema, under: str | None) -> Iterator[pa.Table]:
-        """Each file of a dataset in turn, in the order written, with only the rows of files UNDER a prefix."""
-        where = _under(under)
-        for part in self.dest.listing(folder, pattern):
-            yield pq.read_table(self.dest.path(part), schema=schema, filesystem=self.dest.filesystem, filters=where)
+    def _rows(self, folder: str, pattern: str, schema: pa.Schema, under: str | None) -> pa.Table:
+        """A dataset's rows in the order its files were written, only those of files UNDER a prefix; the files
+        are read as one dataset (threads, one call) rather than one call per small batch file."""
+        parts = [self.dest.path(part) for part in self.dest.listing(folder, pattern)]
+        if not parts:
+            return schema.empty_table()
+        found = ds.dataset(parts, schema=schema, format="parquet", filesystem=self.dest.filesystem)
+        return found.to_table(filter=_under(under))
 
     def begin_run(self, run: RunRecord) -> None:
         """Record that a run started, so that a run killed half way still gets its `runs` row."""
