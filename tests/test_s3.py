@@ -27,6 +27,7 @@ from reportflow.schemas import ErrorRecord
 from reportflow.schemas.records import to_table
 from tests.helpers.cli import REPORTFLOW, cli_env, rows
 from tests.helpers.corpus import corpus_path
+from tests.helpers.hang import stop_if_hung
 
 MOTO = Path(sys.executable).with_name("moto_server")
 BUCKET = "reports"
@@ -244,7 +245,7 @@ def test_a_run_that_loses_its_lease_stops_before_its_next_commit(
     error = ErrorRecord("a.pdf", None, "corrupt", "Broken.", "run-1", datetime(2026, 11, 27, tzinfo=UTC))
     with store.locked():
         bucket.put_object(Bucket=BUCKET, Key="lost/_reportflow/lock", Body=b'{"owner": "another run"}')
-        _wait_until(lambda: _lease_lost(store), "the renewer never noticed the lock was taken over")
+        _wait_until(lambda: _lease_lost(store))  # the renewer notices the lock was taken over
         with pytest.raises(StoreError, match="lost the lock"):
             store.commit("b-00000", datetime(2026, 11, 27).date(), Batch(errors=[error]))
     assert store.read("errors", ["run_id"]).num_rows == 0
@@ -283,9 +284,8 @@ def _lease_lost(store: DatasetStore) -> bool:
     return False
 
 
-def _wait_until(condition: Callable[[], bool], failure: str, hung_after: float = 120) -> None:
-    """Poll a condition; the deadline only stops a hung test (renewals come every 0.2 s here)."""
-    deadline = time.monotonic() + hung_after
-    while not condition():
-        assert time.monotonic() < deadline, failure
-        time.sleep(0.05)
+def _wait_until(condition: Callable[[], bool], hung_after: float = 120) -> None:
+    """Poll a condition (renewals come every 0.2 s here); the limit only stops a hung test."""
+    with stop_if_hung(hung_after):
+        while not condition():
+            time.sleep(0.05)
