@@ -133,16 +133,7 @@ class DatasetStore:
 
     def read(self, dataset: str, columns: Sequence[str], where: ds.Expression | None = None) -> pa.Table:
         """Columns of a dataset (empty when nothing was written yet)."""
-        schema = arrow_schema(DATASETS[dataset])
-        files = self.dest.listing(dataset, "ingest_date=*/*.parquet")
-        if not files:
-            return schema.empty_table().select(list(columns))
-        paths = [self.dest.path(f) for f in files]
-        dataset_ = ds.dataset(paths, schema=schema, format="parquet", filesystem=self.dest.filesystem)
-        return dataset_.to_table(columns=list(columns), filter=where)
-
-    def ingested_doc_ids(self) -> set[str]:
-        return set(self.read("documents", ["doc_id"]).column("doc_id").to_pylist())
+        return self._rows(dataset, "ingest_date=*/*.parquet", arrow_schema(DATASETS[dataset]), where, columns)
 
     def known_documents(self) -> KnownDocuments:
         """The doc_ids of the documents dataset, read the first time one is asked about."""
@@ -150,22 +141,30 @@ class DatasetStore:
 
     def fingerprints(self, under: str | None = None) -> dict[str, SeenFileRecord]:
         """The newest fingerprint of every source file ingested so far (only of those UNDER a SOURCE prefix)."""
-        table = self._rows(FILES_DIR, "ingest_date=*/part-*.parquet", arrow_schema(SeenFileRecord), under)
+        table = self._rows(FILES_DIR, "ingest_date=*/part-*.parquet", arrow_schema(SeenFileRecord), _under(under))
         return {row["source_uri"]: SeenFileRecord(**row) for row in table.to_pylist()}
 
     def file_states(self, under: str | None = None) -> list[FileRecord]:
         """Every row of the `files` dataset so far (only of the files UNDER a SOURCE prefix)."""
-        table = self._rows(FILE_STATES, "ingest_date=*/*.parquet", arrow_schema(FileRecord), under)
+        table = self._rows(FILE_STATES, "ingest_date=*/*.parquet", arrow_schema(FileRecord), _under(under))
         return [FileRecord(**row) for row in table.to_pylist()]
 
-    def _rows(self, folder: str, pattern: str, schema: pa.Schema, under: str | None) -> pa.Table:
-        """A dataset's rows in the order its files were written, only those of files UNDER a prefix; the files
-        are read as one dataset (threads, one call) rather than one call per small batch file."""
+    def _rows(
+        self,
+        folder: str,
+        pattern: str,
+        schema: pa.Schema,
+        where: ds.Expression | None = None,
+        columns: Sequence[str] | None = None,
+    ) -> pa.Table:
+        """Rows of a dataset's files in the order they were written, read as one dataset (threads, one call)
+        rather than one call per small batch file."""
+        names = list(columns) if columns is not None else schema.names
         parts = [self.dest.path(part) for part in self.dest.listing(folder, pattern)]
         if not parts:
-            return schema.empty_table()
+            return schema.empty_table().select(names)
         found = ds.dataset(parts, schema=schema, format="parquet", filesystem=self.dest.filesystem)
-        return found.to_table(filter=_under(under))
+        return found.to_table(columns=names, filter=where)
 
     def begin_run(self, run: RunRecord) -> None:
         """Record that a run started, so that a run killed half way still gets its `runs` row."""

@@ -42,7 +42,7 @@ store = DatasetStore(dest)
 with store.locked(), worker_pools():
     listing, now = list_source(source), datetime.now(UTC)
     todo = take_inventory(
-        listing, {}, store.ingested_doc_ids(), store.fingerprints(), "plain", now, InventorySettings(0)
+        listing, {}, store.known_documents(), store.fingerprints(), "plain", now, InventorySettings(0)
     ).todo
     index, tally, settings = load_index(store), Tally(), WorkerSettings()
     for seq in range(0, len(todo), 16):
