@@ -48,12 +48,13 @@ lint: setup
 	@for d in schemas parsers flows; do ln -sfn "$(CURDIR)/$$d" $(VENV)/typecheck/reportflow/$$d; done
 	$(BIN)/mypy
 
+# Two test processes (more on a bigger machine): most slow tests wait on Prefect and subprocesses.
 test: lint
-	$(BIN)/pytest --durations=15
+	$(BIN)/pytest --numprocesses=auto --maxprocesses=4 --durations=15
 
 # Everything but the tests that start Prefect or a `reportflow` process (marked `slow`).
 test-fast: lint
-	$(BIN)/pytest -m "not slow" --durations=15
+	$(BIN)/pytest --numprocesses=auto --maxprocesses=4 -m "not slow" --durations=15
 
 bench: setup
 	$(BIN)/python tests/bench/bench_parsers.py
