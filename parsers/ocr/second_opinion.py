@@ -28,17 +28,17 @@ from reportflow.parsers.vietnamese.syllables import (
     word_parts,
 )
 
-DOUBTFUL_CONFIDENCE = 80.0
+DOUBTFUL_CONFIDENCE = 95.0
 SURE = 0.9
 MAX_LETTERS_CHANGED = 1
 # Image width (at the recogniser's 32-pixel height) read per page: about 1 s on one core.
-PAGE_BUDGET_PIXELS = 4000
+PAGE_BUDGET_PIXELS = 16000
 MARGIN_X, MARGIN_Y = 0.3, 0.15  # of the line's height, around the words read again
 CONTEXT_WORDS = 1
 
 Box = tuple[float, float, float, float]
 Word = tuple[str, Box, float]
-Extra = TypeVar("Extra")
+Letters = Sequence[Sequence[str]]
 Baseline = TypeVar("Baseline")
 
 
@@ -52,9 +52,9 @@ class Opinion:
 
 def reconsider(
     image: Image.Image,
-    rows: list[tuple[Baseline, list[tuple[Word, Extra]]]],
+    rows: list[tuple[Baseline, list[tuple[Word, Letters]]]],
     read: Callable[[Image.Image], Reading] | None = None,
-) -> list[tuple[Baseline, list[tuple[Word, Extra]]]]:
+) -> list[tuple[Baseline, list[tuple[Word, Letters]]]]:
     """The rows with doubtful words replaced where the recogniser's reading is the better one."""
     read = read or recogniser().read
     boxes = [[word[1] for word, _ in words] for _, words in rows]
@@ -64,27 +64,41 @@ def reconsider(
         words = rows[r][1]
         for w in chosen.get(r, ()):
             if w in opinions:
-                (text, box, confidence), extra = words[w]
-                words[w] = ((better(text, confidence, opinions[w]), box, confidence), extra)
+                (text, box, confidence), letters = words[w]
+                words[w] = ((better(text, confidence, opinions[w], letters), box, confidence), letters)
     return rows
 
 
-def better(tesseract: str, confidence: float, opinion: Opinion) -> str:
-    """Tesseract's word, or the recogniser's letters in it (Tesseract's punctuation and case kept)."""
+def better(tesseract: str, confidence: float, opinion: Opinion, letters: Letters = ()) -> str:
+    """Tesseract's word, or the recogniser's letters in it (Tesseract's punctuation and case kept).
+
+    `letters` are Tesseract's readings of each character of its word, best first.
+    """
     mine, theirs = word_parts(tesseract), word_parts(opinion.text.strip())
-    if mine is None or theirs is None or " " in opinion.text.strip():
+    if mine is None or theirs is None or opinion.probability < SURE:
         return tesseract
     lead, core, tail = mine
-    case = case_pattern(core)
-    candidate = theirs[1].lower()
+    case, candidate = case_pattern(core), theirs[1].lower()
     if case is None or candidate == core.lower() or candidate not in known_syllables():
         return tesseract
-    if opinion.probability < SURE or Levenshtein.distance(bare(core.lower()), bare(candidate)) > MAX_LETTERS_CHANGED:
-        return tesseract
-    marks_only = bare(core.lower()) == bare(candidate)
-    if is_valid_syllable(core) and not (marks_only and confidence < DOUBTFUL_CONFIDENCE):
-        return tesseract
-    return lead + with_case(candidate, case) + tail
+    if is_valid_syllable(core):
+        agrees = confidence < DOUBTFUL_CONFIDENCE and _offered(core, candidate, letters[len(lead) :])
+    else:
+        agrees = Levenshtein.distance(bare(core.lower()), bare(candidate)) <= MAX_LETTERS_CHANGED
+    return lead + with_case(candidate, case) + tail if agrees else tesseract
+
+
+def _offered(core: str, candidate: str, letters: Letters) -> bool:
+    """Only marks differ, and each letter changed was among Tesseract's readings of it where it had several
+    (`binh` read with `i ỉ í ị` for its i: not `bình`)."""
+    if bare(core.lower()) != bare(candidate):
+        return False
+    if len(letters) < len(core):
+        return True
+    return all(
+        a == b or len(choices) < 2 or b in {c.lower() for c in choices}
+        for a, b, choices in zip(core.lower(), candidate, letters, strict=False)
+    )
 
 
 def _doubtful(rows: Sequence[tuple[object, Sequence[tuple[Word, object]]]]) -> list[tuple[int, int]]:
