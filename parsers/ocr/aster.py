@@ -60,7 +60,9 @@ class Recogniser:
         """The text of a line image (any height; a crop wider than the model takes is read in pieces)."""
         grey = np.asarray(_scaled(crop), dtype=np.float32) / 255.0
         scale = crop.height / HEIGHT
-        texts, positions, probabilities = [], [], []
+        texts: list[str] = []
+        positions: list[float] = []
+        probabilities: list[float] = []
         for start, piece in _pieces(grey):
             reading = self._decode(self._log_probabilities(piece))
             if texts and reading.text and not texts[-1].endswith(" ") and not reading.text.startswith(" "):

@@ -52,9 +52,9 @@ class Opinion:
 
 def reconsider(
     image: Image.Image,
-    rows: list[tuple[Baseline, list[tuple[Word, Letters]]]],
+    rows: list[tuple[Baseline, list[tuple[Word, list[list[str]]]]]],
     read: Callable[[Image.Image], Reading] | None = None,
-) -> list[tuple[Baseline, list[tuple[Word, Letters]]]]:
+) -> list[tuple[Baseline, list[tuple[Word, list[list[str]]]]]]:
     """The rows with doubtful words replaced where the recogniser's reading is the better one."""
     read = read or recogniser().read
     boxes = [[word[1] for word, _ in words] for _, words in rows]
