@@ -31,7 +31,7 @@ from reportflow.parsers.vietnamese.syllables import (
 DOUBTFUL_CONFIDENCE = 95.0
 SURE = 0.9
 MAX_LETTERS_CHANGED = 1
-# Image width (at the recogniser's 32-pixel height) read per page: about 1 s on one core.
+# Image width (at the recogniser's 32-pixel height) read per page at most: about 1 s on one core.
 PAGE_BUDGET_PIXELS = 16000
 MARGIN_X, MARGIN_Y = 0.3, 0.15  # of the line's height, around the words read again
 CONTEXT_WORDS = 1
