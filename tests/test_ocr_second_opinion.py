@@ -14,7 +14,7 @@ from reportflow.parsers import parse_document
 from reportflow.parsers.formats.image import parse_image
 from reportflow.parsers.formats.pdf import PageRenderer
 from reportflow.parsers.ocr.aster import MAX_WIDTH, load, model_files, recogniser
-from reportflow.parsers.ocr.second_opinion import Opinion, better
+from reportflow.parsers.ocr.second_opinion import Opinion, better, reconsider
 from reportflow.parsers.ocr.tesseract import OcrSettings
 from reportflow.schemas import OcrFailedError
 from tests.helpers.corpus import corpus_path
@@ -90,6 +90,24 @@ def test_punctuation_digits_and_case_stay_tesseracts() -> None:
     assert better("TINH", 35.0, Opinion("tỉnh", 1.0)) == "TỈNH"
     assert better("2O21", 20.0, Opinion("2021", 1.0)) == "2O21"
     assert better("QĐ-BCĐ", 20.0, Opinion("QĐ-BCD", 1.0)) == "QĐ-BCĐ"
+
+
+def test_a_line_s_doubtful_word_is_read_again_in_place_and_the_others_are_left_alone() -> None:
+    """Tesseract's words with their boxes on a drawn line; only the doubtful `Tô` changes."""
+    font = ImageFont.truetype(str(FONT), 40)
+    page = Image.new("L", (1400, 120), 255)
+    draw = ImageDraw.Draw(page)
+    read, x = [("Căn", 60.0), ("cứ", 97.0), ("Luật", 97.0), ("Tô", 64.0), ("chức", 97.0), ("Viện", 97.0)], 40.0
+    truth = ["Căn", "cứ", "Luật", "Tổ", "chức", "Viện"]
+    words = []
+    for (text, confidence), drawn in zip(read, truth, strict=True):
+        draw.text((x, 30), drawn, font=font, fill=0)
+        left, top, right, bottom = draw.textbbox((x, 30), drawn, font=font)
+        letters = [[c, "ổ", "ố"] if c == "ô" else [c] for c in text]
+        words.append(((text, (float(left), float(top), float(right), float(bottom)), confidence), letters))
+        x = right + font.getlength(" ")
+    rows = reconsider(page, [((0.0, 0.0), words)])
+    assert [word[0] for word, _ in rows[0][1]] == truth
 
 
 def test_the_setting_takes_only_auto_or_off() -> None:
