@@ -35,6 +35,7 @@ MAX_LETTERS_CHANGED = 1
 PAGE_BUDGET_PIXELS = 16000
 MARGIN_X, MARGIN_Y = 0.3, 0.15  # of the line's height, around the words read again
 CONTEXT_WORDS = 1
+MIN_HEIGHT = 4  # pixels
 
 Box = tuple[float, float, float, float]
 Word = tuple[str, Box, float]
@@ -121,8 +122,8 @@ def _within_budget(doubts: list[tuple[int, int]], boxes: list[list[Box]]) -> dic
     spent = 0.0
     for r, w in doubts:
         x0, top, x1, bottom = _window(boxes[r], w - CONTEXT_WORDS, w + CONTEXT_WORDS)
-        if x1 - x0 <= bottom - top:
-            continue  # a word of a column turned sideways: its box is upright
+        if x1 - x0 <= bottom - top or bottom - top < MIN_HEIGHT:
+            continue  # a word of a column turned sideways (its box is upright), or a sliver
         cost = (x1 - x0) * 32 / (bottom - top)
         if spent + cost > PAGE_BUDGET_PIXELS:
             continue
