@@ -4,9 +4,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # System packages: Tesseract's Vietnamese (language and Vietnamese-script models), English and orientation data
-# (OCR through tesserocr), and LibreOffice Writer without a GUI (legacy .doc conversion).
+# (OCR through tesserocr), LibreOffice Writer without a GUI (legacy .doc conversion), and the DejaVu fonts
+# the tests draw Vietnamese lines with.
 APT_PACKAGES := python3-venv ca-certificates tesseract-ocr tesseract-ocr-vie tesseract-ocr-script-viet \
-	tesseract-ocr-eng tesseract-ocr-osd libreoffice-writer-nogui
+	tesseract-ocr-eng tesseract-ocr-osd libreoffice-writer-nogui fonts-dejavu-core
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO := .demo
 

@@ -54,6 +54,7 @@ def _flow_parameters(args: argparse.Namespace) -> dict[str, Any]:
         "batch_size": args.batch_size,
         "near_threshold": args.near_threshold,
         "ocr_languages": args.ocr_languages,
+        "ocr_second_opinion": args.ocr_second_opinion,
         "workers": args.workers,
         "time_limit": args.time_limit,
         "max_file_mb": args.max_file_mb,
@@ -229,6 +230,11 @@ def _flow_options() -> argparse.ArgumentParser:
     )
     options.add_argument(
         "--ocr-languages", help="Tesseract languages for scans, joined by + (default: Vietnamese and English)"
+    )
+    options.add_argument(
+        "--ocr-second-opinion",
+        choices=("auto", "off"),
+        help="auto: doubtful words of Vietnamese scans read again by the AsterOCR line recogniser (default auto)",
     )
     options.add_argument("--workers", type=int, help="worker processes that parse, per machine (one per core)")
     options.add_argument(

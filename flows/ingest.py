@@ -56,7 +56,7 @@ from reportflow.flows.steps.sources import SourceFile
 from reportflow.flows.steps.store import Batch, DatasetStore
 from reportflow.flows.steps.versions import parser_version
 from reportflow.parsers import ParseSettings
-from reportflow.parsers.ocr.tesseract import DEFAULT_LANGUAGES, OcrSettings
+from reportflow.parsers.ocr.tesseract import DEFAULT_LANGUAGES, DEFAULT_SECOND_OPINION, OcrSettings
 from reportflow.schemas import FileRecord, RunRecord
 
 # Batches parsed ahead of the one being written; the parsing itself runs in worker processes.
@@ -108,6 +108,7 @@ def ingest(
     batch_size: int = DEFAULT_BATCH_SIZE,
     near_threshold: float = DEFAULT_THRESHOLD,
     ocr_languages: str = DEFAULT_LANGUAGES,
+    ocr_second_opinion: str = DEFAULT_SECOND_OPINION,
     workers: int | None = None,
     time_limit: float = DEFAULT_TIME_LIMIT,
     max_file_mb: float = DEFAULT_MAX_FILE_MB,
@@ -123,7 +124,7 @@ def ingest(
     """Ingest every new file under SOURCE into the Parquet datasets under DEST (parsing on the Dask cluster
     at DASK_ADDRESS, or the one `REPORTFLOW_DASK_ADDRESS` names, if any)."""
     settings = DedupSettings(threshold=near_threshold)
-    parse_settings = ParseSettings(ocr=OcrSettings(languages=ocr_languages))
+    parse_settings = ParseSettings(ocr=OcrSettings(languages=ocr_languages, second_opinion=ocr_second_opinion))
     worker_settings = WorkerSettings(workers, time_limit, max_file_mb, max_memory_mb, parse_settings)
     run = _new_run(source)
     store = DatasetStore(dest)

@@ -24,6 +24,7 @@ from PIL import Image
 from reportflow.parsers.layout.lines import SEGMENT_GAP_EM, Line, PageLayout, mean_confidence
 from reportflow.parsers.layout.reading_order import xy_order
 from reportflow.parsers.ocr.preprocess import prepare
+from reportflow.parsers.ocr.second_opinion import reconsider
 from reportflow.parsers.text import normalize_text
 from reportflow.parsers.vietnamese.names import official_spelling
 from reportflow.parsers.vietnamese.syllables import bare, correct_word, is_valid_syllable
@@ -32,6 +33,8 @@ from reportflow.schemas import OcrFailedError
 log = logging.getLogger(__name__)
 
 DEFAULT_LANGUAGES = "vie+eng"
+SECOND_OPINIONS = ("auto", "off")
+DEFAULT_SECOND_OPINION = "auto"
 RENDER_DPI = 300
 LOW_CONFIDENCE = 60.0
 SPECK_MAX_CHARS = 3
@@ -56,6 +59,12 @@ _local = threading.local()
 class OcrSettings:
     languages: str = DEFAULT_LANGUAGES
     tessdata: str | None = None
+    # `auto`: doubtful words of Vietnamese pages read again by the AsterOCR recogniser (second_opinion.py).
+    second_opinion: str = DEFAULT_SECOND_OPINION
+
+    def __post_init__(self) -> None:
+        if self.second_opinion not in SECOND_OPINIONS:
+            raise ValueError(f"second_opinion is one of {', '.join(SECOND_OPINIONS)}, not {self.second_opinion!r}")
 
 
 def tessdata_dir(settings: OcrSettings) -> str:
@@ -149,6 +158,8 @@ def _read_words(image: Image.Image, dpi: float, settings: OcrSettings) -> list[_
     if word is not None:
         read[-1][1].append((word, letters))
     vietnamese = _is_vietnamese([text for _, words in read for (text, _, _), _ in words])
+    if vietnamese and settings.second_opinion == "auto":
+        read = reconsider(image, read)
     rows = [(baseline, [_corrected(w, choices, vietnamese) for w, choices in words]) for baseline, words in read]
     rows = [(baseline, _without_specks(words)) for baseline, words in rows]
     return _without_stray_periods(rows) if vietnamese else rows

@@ -104,18 +104,24 @@ def correct_word(word: str, alternatives: Sequence[Sequence[str]] = ()) -> str:
     `alternatives` are Tesseract's choices for each letter of the word, best first (empty: none known).
     Punctuation around the word stays; its case pattern (lower, Title, UPPER) is kept.
     """
-    found = _CORE.match(unicodedata.normalize("NFC", word))
-    if not found or not found[2].isalpha():
+    parts = word_parts(word)
+    if parts is None:
         return word
-    lead, core, tail = found.groups()
-    case = _case(core)
+    lead, core, tail = parts
+    case = case_pattern(core)
     roman = case == "upper" and _ROMAN.fullmatch(core)
     if case is None or roman or is_valid_syllable(core) or not any(c in "aeiouy" for c in bare(core.lower())):
         return word
     replacement = _from_alternatives(core, alternatives, len(lead)) or _by_diacritics(core.lower())
     if replacement is None:
         return word
-    return lead + _with_case(replacement, case) + tail
+    return lead + with_case(replacement, case) + tail
+
+
+def word_parts(word: str) -> tuple[str, str, str] | None:
+    """Punctuation before, letters, punctuation after (NFC); None for a word that is not letters inside."""
+    found = _CORE.match(unicodedata.normalize("NFC", word))
+    return (found[1], found[2], found[3]) if found and found[2].isalpha() else None
 
 
 def _from_alternatives(core: str, alternatives: Sequence[Sequence[str]], offset: int) -> str | None:
@@ -163,7 +169,7 @@ def _diacritic_changes(a: str, b: str) -> int:
     return changes
 
 
-def _case(word: str) -> str | None:
+def case_pattern(word: str) -> str | None:
     if word == word.lower():
         return "lower"
     if word == word.upper():
@@ -173,7 +179,7 @@ def _case(word: str) -> str | None:
     return None
 
 
-def _with_case(word: str, case: str) -> str:
+def with_case(word: str, case: str) -> str:
     if case == "upper":
         return word.upper()
     return word[0].upper() + word[1:] if case == "title" else word

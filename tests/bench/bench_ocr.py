@@ -2,7 +2,8 @@
 same page images, and accuracy against the corpus's ground truth — all in one run: character error rates,
 the share of words wrong only by their diacritics, paragraphs read exactly (seed scans), and the issuer,
 number and signer of the real Vietnamese scans read exactly (truth: tests/truth/vn_admin.json), for
-reportflow and for plain `tesseract` (its text through the same structure step).
+reportflow with and without the AsterOCR second opinion (`reportflow-off`), and for plain `tesseract` (its
+text through the same structure step).
 
 Usage: python tests/bench/bench_ocr.py [CORPUS_DIR] [MAX_PAGES] [MAX_REAL_SCANS]   (defaults ../shared/corpus, 16, all)
 """
@@ -27,7 +28,7 @@ import pypdfium2 as pdfium
 from PIL import Image
 
 import reportflow.parsers.ocr.tesseract as tesseract
-from reportflow.parsers import parse_document
+from reportflow.parsers import ParseSettings, parse_document
 from reportflow.parsers.formats.image import scan_dpi
 from reportflow.parsers.formats.pdf import PageRenderer
 from reportflow.parsers.formats.plaintext import parse_text
@@ -36,6 +37,7 @@ from reportflow.parsers.ocr.tesseract import DEFAULT_LANGUAGES, RENDER_DPI, OcrS
 from reportflow.parsers.vietnamese.syllables import bare
 
 SCANNED = {"scanned_pdf", "image", "mixed_pdf", "ocr_layer_pdf"}
+READERS = {"reportflow": "auto", "reportflow-off": "off"}  # reader: its second-opinion setting
 
 
 def page_images(corpus: Path, limit: int, folder: Path) -> list[tuple[Path, float]]:
@@ -65,9 +67,9 @@ def _render(path: Path) -> list[tuple[Image.Image, float]]:
     return rendered
 
 
-def _ocr_one(job: tuple[str, float]) -> tuple[float, int]:
+def _ocr_one(job: tuple[str, float, str]) -> tuple[float, int]:
     """Seconds for one page, and how many times Tesseract read it (2: turned by orientation and read again)."""
-    path, dpi = job
+    path, dpi, second_opinion = job
     reads = 0
     read_words = tesseract._read_words
 
@@ -78,13 +80,15 @@ def _ocr_one(job: tuple[str, float]) -> tuple[float, int]:
 
     tesseract._read_words = counted
     start = time.perf_counter()
-    ocr_page(Image.open(path), dpi, 1, OcrSettings())
+    ocr_page(Image.open(path), dpi, 1, OcrSettings(second_opinion=second_opinion))
     tesseract._read_words = read_words
     return time.perf_counter() - start, reads
 
 
-def ours(pages: list[tuple[Path, float]], workers: int) -> tuple[float, list[tuple[float, int]]]:
-    jobs = [(str(path), dpi) for path, dpi in pages]
+def ours(
+    pages: list[tuple[Path, float]], workers: int, second_opinion: str = "auto"
+) -> tuple[float, list[tuple[float, int]]]:
+    jobs = [(str(path), dpi, second_opinion) for path, dpi in pages]
     start = time.perf_counter()
     with multiprocessing.get_context("spawn").Pool(workers) as pool:
         per_page = pool.map(_ocr_one, jobs, chunksize=1)
@@ -178,16 +182,18 @@ def _fields(doc: Any) -> dict[str, Any]:
 
 def accuracy(corpus: Path, folder: Path, max_scans: int) -> None:
     """Ours and plain tesseract on the same pages: errors, diacritics, paragraphs, fields, seconds per page."""
-    rows: dict[str, dict[str, list[float]]] = {"reportflow": {}, "tesseract": {}}
-    pairs: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {"reportflow": [], "tesseract": []}
-    seconds = {"reportflow": 0.0, "tesseract": 0.0}
+    readers = [*READERS, "tesseract"]
+    rows: dict[str, dict[str, list[float]]] = {who: {} for who in readers}
+    pairs: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {who: [] for who in readers}
+    seconds = dict.fromkeys(readers, 0.0)
     pages = 0
     seeds = [(corpus / "seed" / name, name) for name in ("seed_scan.png", "seed_scan.pdf")]
     for path, name in seeds:
         blocks = json.loads((corpus / "seed" / f"{name}.truth.json").read_text(encoding="utf-8"))["blocks"]
         expected = [b["text"] for b in blocks]
-        ours, theirs = _ours(path), _theirs(path, folder)
-        for who, (got, took) in (("reportflow", ours[:2]), ("tesseract", theirs[:2])):
+        read = {who: _ours(path, mode)[:2] for who, mode in READERS.items()}
+        theirs = _theirs(path, folder)
+        for who, (got, took) in [*read.items(), ("tesseract", theirs[:2])]:
             text = "\n".join(got)
             rows[who].setdefault("cer", []).append(cer(text, "\n".join(expected)))
             rows[who].setdefault("diacritics", []).append(diacritics_only_share(text, "\n".join(expected)))
@@ -195,23 +201,23 @@ def accuracy(corpus: Path, folder: Path, max_scans: int) -> None:
             seconds[who] += took
         pages += theirs[2]
     for path, truth in real_scans(corpus)[:max_scans]:
-        start = time.perf_counter()
-        doc = parse_document(path.read_bytes())
-        if doc.extraction == "text_layer":
+        docs = {who: _parsed_timed(path, mode) for who, mode in READERS.items()}
+        if docs["reportflow"][0].extraction == "text_layer":
             continue  # a born-digital PDF
-        seconds["reportflow"] += time.perf_counter() - start
-        pairs["reportflow"].append((_fields(doc), truth))
+        for who, (doc, took) in docs.items():
+            seconds[who] += took
+            pairs[who].append((_fields(doc), truth))
         text, took, count = _plain_text_timed(path, folder)
         seconds["tesseract"] += took
         pages += count
         pairs["tesseract"].append((_fields(apply_structure(parse_text(text.encode()))), truth))
     print(f"accuracy on the seed scans and {len(pairs['reportflow'])} real Vietnamese scans ({pages} pages):")
-    print("  reader       CER(seeds)  diacritics-only words  paragraphs exact  fields exact  s/page")
-    for who in ("reportflow", "tesseract"):
+    print("  reader           CER(seeds)  diacritics-only words  paragraphs exact  fields exact  s/page")
+    for who in readers:
         ok, total = fields_exact(pairs[who])
         mean = {key: sum(values) / len(values) for key, values in rows[who].items()}
         print(
-            f"  {who:11}  {mean['cer']:9.2%}  {mean['diacritics']:21.2%}  {mean['paragraphs']:16.0%}"
+            f"  {who:15}  {mean['cer']:9.2%}  {mean['diacritics']:21.2%}  {mean['paragraphs']:16.0%}"
             f"  {ok:3}/{total:<3} {ok / max(1, total):4.0%}  {seconds[who] / max(1, pages):6.2f}"
         )
     for (got, want), (plain, _) in zip(pairs["reportflow"], pairs["tesseract"], strict=True):
@@ -220,10 +226,16 @@ def accuracy(corpus: Path, folder: Path, max_scans: int) -> None:
                 print(f"    miss {f}: {got[f]!r} (plain: {plain[f]!r}), truth {want[f]!r}")
 
 
-def _ours(path: Path) -> tuple[list[str], float, int]:
+def _ours(path: Path, second_opinion: str) -> tuple[list[str], float, int]:
+    doc, took = _parsed_timed(path, second_opinion)
+    return [b.text for b in doc.blocks], took, 0
+
+
+def _parsed_timed(path: Path, second_opinion: str) -> tuple[Any, float]:
+    settings = ParseSettings(ocr=OcrSettings(second_opinion=second_opinion))
     start = time.perf_counter()
-    doc = parse_document(path.read_bytes())
-    return [b.text for b in doc.blocks], time.perf_counter() - start, 0
+    doc = parse_document(path.read_bytes(), settings)
+    return doc, time.perf_counter() - start
 
 
 def _theirs(path: Path, folder: Path) -> tuple[list[str], float, int]:
@@ -268,9 +280,11 @@ def main(corpus: Path, limit: int, max_scans: int) -> None:
         folder = Path(tmp)
         pages = page_images(corpus, limit, folder)
         (one, per_page), (two, _), cli_pages = ours(pages, 1), ours(pages, 2), plain_tesseract(pages)
+        one_off, _ = ours(pages, 1, "off")
         cli = sum(cli_pages)
         print(f"{len(pages)} scanned pages at {RENDER_DPI} dpi (page images written once, same for all)")
         print(f"  ours, 1 worker:   {one:6.1f} s  {len(pages) / one:5.2f} pages/s")
+        print(f"  ours, 1 worker, no second opinion: {one_off:6.1f} s  (ours/CLI {one_off / cli:.2f})")
         print(f"  ours, 2 workers:  {two:6.1f} s  {len(pages) / two:5.2f} pages/s  ({one / two:.2f}x one worker)")
         print(f"  tesseract CLI:    {cli:6.1f} s  {len(pages) / cli:5.2f} pages/s  (ours/CLI {one / cli:.2f})")
         for label, wanted in [("read once", lambda r: r == 1), ("turned and read again", lambda r: r > 1)]:
@@ -279,10 +293,11 @@ def main(corpus: Path, limit: int, max_scans: int) -> None:
             print(f"    pages {label} ({len(chosen)}): ours {mine:5.1f} s, CLI {theirs:5.1f} s", end="")
             print(f"  (ours/CLI {mine / theirs:.2f})" if theirs else "")
         accuracy(corpus, folder, max_scans)
-        print("character error rate against ground truth (typography folded): ours | plain tesseract")
+        print("character error rate against ground truth (typography folded): ours | no second opinion | plain")
         for path, expected in truths(corpus):
-            got = "\n".join(b.text for b in parse_document(path.read_bytes()).blocks)
-            print(f"  {path.name:40} {cer(got, expected):7.2%} | {cer(plain_text(path, folder), expected):7.2%}")
+            got = ["\n".join(_ours(path, mode)[0]) for mode in READERS.values()]
+            plain = cer(plain_text(path, folder), expected)
+            print(f"  {path.name:40} {cer(got[0], expected):7.2%} | {cer(got[1], expected):7.2%} | {plain:7.2%}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,178 @@
+"""A second reading of doubtful words by the AsterOCR line recogniser, and the choice between the two.
+
+Tesseract's doubtful words on a Vietnamese page (not a valid syllable, or read with low confidence) are read
+again, each with a word on either side for context, doubtful ones first and within a budget of image width
+per page (the recogniser costs about as much per pixel as Tesseract). The recogniser's reading replaces
+Tesseract's only when it is a known Vietnamese syllable, close in its letters, and Tesseract's is not
+valid, or differs from it only in its marks and was read with low confidence while the recogniser is sure.
+Only letters change: punctuation (curly quotes and dashes the recogniser cannot read), digits and the
+word's case stay Tesseract's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from PIL import Image
+from rapidfuzz.distance import Levenshtein
+
+from reportflow.parsers.ocr.aster import Reading, recogniser
+from reportflow.parsers.vietnamese.syllables import (
+    bare,
+    case_pattern,
+    is_valid_syllable,
+    known_syllables,
+    with_case,
+    word_parts,
+)
+
+DOUBTFUL_CONFIDENCE = 95.0
+SURE = 0.9
+MAX_LETTERS_CHANGED = 1
+# Image width (at the recogniser's 32-pixel height) read per page at most: about 1 s on one core.
+PAGE_BUDGET_PIXELS = 16000
+MARGIN_X, MARGIN_Y = 0.3, 0.15  # of the line's height, around the words read again
+CONTEXT_WORDS = 1
+MIN_HEIGHT = 4  # pixels
+
+Box = tuple[float, float, float, float]
+Word = tuple[str, Box, float]
+Letters = Sequence[Sequence[str]]
+Baseline = TypeVar("Baseline")
+
+
+@dataclass(frozen=True, slots=True)
+class Opinion:
+    """What the recogniser read over a word's box, and its least sure character's probability."""
+
+    text: str
+    probability: float
+
+
+def reconsider(
+    image: Image.Image,
+    rows: list[tuple[Baseline, list[tuple[Word, list[list[str]]]]]],
+    read: Callable[[Image.Image], Reading] | None = None,
+) -> list[tuple[Baseline, list[tuple[Word, list[list[str]]]]]]:
+    """The rows with doubtful words replaced where the recogniser's reading is the better one."""
+    read = read or recogniser().read
+    boxes = [[word[1] for word, _ in words] for _, words in rows]
+    chosen = _within_budget(_doubtful(rows), boxes)
+    for r, span in _spans(chosen):
+        opinions = _opinions(image, boxes[r], span, read)
+        words = rows[r][1]
+        for w in chosen.get(r, ()):
+            if w in opinions:
+                (text, box, confidence), letters = words[w]
+                words[w] = ((better(text, confidence, opinions[w], letters), box, confidence), letters)
+    return rows
+
+
+def better(tesseract: str, confidence: float, opinion: Opinion, letters: Letters = ()) -> str:
+    """Tesseract's word, or the recogniser's letters in it (Tesseract's punctuation and case kept).
+
+    `letters` are Tesseract's readings of each character of its word, best first.
+    """
+    mine, theirs = word_parts(tesseract), word_parts(opinion.text.strip())
+    if mine is None or theirs is None or opinion.probability < SURE:
+        return tesseract
+    lead, core, tail = mine
+    case, candidate = case_pattern(core), theirs[1].lower()
+    if case is None or candidate == core.lower() or candidate not in known_syllables():
+        return tesseract
+    if is_valid_syllable(core):
+        agrees = confidence < DOUBTFUL_CONFIDENCE and _offered(core, candidate, letters[len(lead) :])
+    else:
+        agrees = Levenshtein.distance(bare(core.lower()), bare(candidate)) <= MAX_LETTERS_CHANGED
+    return lead + with_case(candidate, case) + tail if agrees else tesseract
+
+
+def _offered(core: str, candidate: str, letters: Letters) -> bool:
+    """Only marks differ, and each letter changed was among Tesseract's readings of it where it had several
+    (`binh` read with `i ỉ í ị` for its i: not `bình`)."""
+    if bare(core.lower()) != bare(candidate):
+        return False
+    if len(letters) < len(core):
+        return True
+    return all(
+        a == b or len(choices) < 2 or b in {c.lower() for c in choices}
+        for a, b, choices in zip(core.lower(), candidate, letters, strict=False)
+    )
+
+
+def _doubtful(rows: Sequence[tuple[object, Sequence[tuple[Word, object]]]]) -> list[tuple[int, int]]:
+    """(row, word) of the words worth a second reading, the invalid ones first, then the least confident."""
+    found = []
+    for r, (_, words) in enumerate(rows):
+        for w, ((text, _, confidence), _) in enumerate(words):
+            parts = word_parts(text)
+            if parts is None or case_pattern(parts[1]) is None:
+                continue
+            invalid = not is_valid_syllable(parts[1])
+            if invalid or confidence < DOUBTFUL_CONFIDENCE:
+                found.append((not invalid, confidence, r, w))
+    return [(r, w) for *_, r, w in sorted(found)]
+
+
+def _within_budget(doubts: list[tuple[int, int]], boxes: list[list[Box]]) -> dict[int, list[int]]:
+    """The doubtful words read again, by row, while their windows' scaled widths fit the page's budget."""
+    chosen: dict[int, list[int]] = {}
+    spent = 0.0
+    for r, w in doubts:
+        x0, top, x1, bottom = _window(boxes[r], w - CONTEXT_WORDS, w + CONTEXT_WORDS)
+        if x1 - x0 <= bottom - top or bottom - top < MIN_HEIGHT:
+            continue  # a word of a column turned sideways (its box is upright), or a sliver
+        cost = (x1 - x0) * 32 / (bottom - top)
+        if spent + cost > PAGE_BUDGET_PIXELS:
+            continue
+        spent += cost
+        chosen.setdefault(r, []).append(w)
+    return chosen
+
+
+def _spans(chosen: dict[int, list[int]]) -> list[tuple[int, tuple[int, int]]]:
+    """Per row, runs of words (first, last) read in one crop: each chosen word with its neighbours."""
+    spans = []
+    for r, words in sorted(chosen.items()):
+        runs: list[list[int]] = []
+        for w in sorted(words):
+            first, last = w - CONTEXT_WORDS, w + CONTEXT_WORDS
+            if runs and first <= runs[-1][1] + 1:
+                runs[-1][1] = max(runs[-1][1], last)
+            else:
+                runs.append([first, last])
+        spans += [(r, (first, last)) for first, last in runs]
+    return spans
+
+
+def _window(boxes: list[Box], first: int, last: int) -> Box:
+    """The box around words first..last of a row (clipped to the row), with margins."""
+    inside = boxes[max(0, first) : last + 1]
+    top, bottom = min(b[1] for b in inside), max(b[3] for b in inside)
+    height = bottom - top
+    x0, x1 = inside[0][0] - MARGIN_X * height, inside[-1][2] + MARGIN_X * height
+    return x0, top - MARGIN_Y * height, x1, bottom + MARGIN_Y * height
+
+
+def _opinions(
+    image: Image.Image, boxes: list[Box], span: tuple[int, int], read: Callable[[Image.Image], Reading]
+) -> dict[int, Opinion]:
+    """The recogniser's reading of each word of the span: its characters whose x falls in the word's stretch
+    of the line (the gaps between words split in the middle)."""
+    first, last = max(0, span[0]), min(len(boxes) - 1, span[1])
+    x0, top, x1, bottom = _window(boxes, first, last)
+    left, upper = max(0, round(x0)), max(0, round(top))
+    crop = image.crop((left, upper, min(image.width, round(x1)), min(image.height, round(bottom))))
+    reading = read(crop)
+    texts: dict[int, list[tuple[str, float]]] = {w: [] for w in range(first, last + 1)}
+    cuts = [(boxes[w][2] + boxes[w + 1][0]) / 2 - left for w in range(first, last)]
+    for char, x, probability in zip(reading.text, reading.positions, reading.probabilities, strict=True):
+        w = first + sum(x > cut for cut in cuts)
+        texts[w].append((char, probability))
+    return {
+        w: Opinion("".join(c for c, _ in chars), min((p for _, p in chars), default=0.0))
+        for w, chars in texts.items()
+        if chars
+    }
