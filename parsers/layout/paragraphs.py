@@ -21,6 +21,8 @@ HEADING_SIZE_RATIO = 1.15
 SMALL_PRINT_MIN_CHARS = 4  # letters of a word set vertically are no lines of small print
 INDENT_EM = 0.8
 CENTER_MARGIN_EM = 1.5
+DISPLAY_GAP_EM = 0.6
+SAME_SIZE_POINTS = 0.5
 
 _LIST_ITEM = re.compile(r"^(?:[•●○■□▪◦®*+–—-]|\d{1,2}[.)]|[a-zđ][.)])\s")
 _SENTENCE_END = re.compile(r"[.!?:;…][\"'”’)]*$")
@@ -95,7 +97,9 @@ def _assemble(
     current: _Paragraph | None = None
     for number, line in flow:
         if current and (
-            _continues(current, line, number, gaps, justified, measures) or _small_print_goes_on(current, line, size)
+            _continues(current, line, number, gaps, justified, measures)
+            or _small_print_goes_on(current, line, size)
+            or _display_goes_on(current, line, number, size)
         ):
             current.lines.append(line)
             current.markers.extend(line.markers)
@@ -164,6 +168,24 @@ def _small_print_goes_on(paragraph: _Paragraph, line: Line, body_size: float) ->
         and abs(line.x0 - prev.x0) < 1.0
         and min(len(line.text), len(prev.text)) >= SMALL_PRINT_MIN_CHARS
         and 0 <= line.top - prev.bottom < 0.5 * line.size
+    )
+
+
+def _display_goes_on(paragraph: _Paragraph, line: Line, page: int, body_size: float) -> bool:
+    """A title or heading set large and bold over two lines is one, though its first line ends short of the
+    margin of a justified page (a title is never justified)."""
+    prev = paragraph.lines[-1]
+    return (
+        prev.table_rows is None
+        and line.table_rows is None
+        and page == paragraph.last_page
+        and line.column == prev.column
+        and prev.bold
+        and line.bold
+        and abs(line.size - prev.size) < SAME_SIZE_POINTS
+        and prev.size >= HEADING_SIZE_RATIO * body_size
+        and 0 <= line.top - prev.bottom < DISPLAY_GAP_EM * line.size
+        and not _SENTENCE_END.search(prev.text)
     )
 
 
