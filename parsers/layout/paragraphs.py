@@ -180,6 +180,7 @@ def _display_goes_on(paragraph: _Paragraph, line: Line, page: int, body_size: fl
         and line.table_rows is None
         and page == paragraph.last_page
         and line.column == prev.column
+        and abs(line.x0 - prev.x0) < SAME_SIZE_POINTS  # set flush left: right-aligned names are lines apart
         and prev.bold
         and line.bold
         and abs(line.size - prev.size) < SAME_SIZE_POINTS
