@@ -177,3 +177,14 @@ def test_ocr_lines_side_by_side_are_no_paragraph() -> None:
         line.column = (59.0, 371.0)
     texts = [block.text for block in page_blocks([page])]
     assert texts[-2:] == [left.text, right.text]
+
+
+def test_a_line_sticking_out_of_a_justified_column_does_not_move_its_margin() -> None:
+    rows = [
+        (93.2, 562.3, 14.4, "VIỆN KIỂM SÁT NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"),
+        (119.9, 539.6, 14.4, "Điều 3. Thủ trưởng các đơn vị thuộc Viện kiểm sát nhân dân tối cao,"),
+        (83.5, 540.0, 14.4, "Viện trưởng Viện kiểm sát nhân dân cấp cao, Viện trưởng Viện kiểm sát"),
+        (84.1, 539.2, 14.4, "nhân dân cấp tỉnh, Viện trưởng Viện kiểm sát nhân dân cấp huyện chịu"),
+        (83.9, 400.0, 14.4, "trách nhiệm thi hành Quyết định này."),
+    ]
+    assert _blocks(rows)[1:] == [" ".join(text for *_, text in rows[1:])]
