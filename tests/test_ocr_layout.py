@@ -188,3 +188,20 @@ def test_a_line_sticking_out_of_a_justified_column_does_not_move_its_margin() ->
         (83.9, 400.0, 14.4, "trách nhiệm thi hành Quyết định này."),
     ]
     assert _blocks(rows)[1:] == [" ".join(text for *_, text in rows[1:])]
+
+
+def test_an_ocr_paragraph_goes_on_across_pages_that_sit_differently_on_the_glass() -> None:
+    first = _ocr_page([(100.0, 529.0, 13.8, "Đây mạnh công tác cải cách hành chính, hỗ trợ, tạo điều kiện cho")] * 4)
+    second = _ocr_page(
+        [
+            (85.2, 528.2, 13.8, "hay phân biệt loại hình, thành phần kinh tế giữa doanh nghiệp lớn và doanh"),
+            (85.2, 508.1, 13.8, "nghiệp nhỏ, giữa doanh nghiệp nhà nước với các loại hình doanh nghiệp khác."),
+        ]
+    )
+    for line in first.lines:
+        line.x0 = 73.0
+    second.number = 2
+    texts = [block.text for block in page_blocks([first, second])]
+    assert len(texts) == 1 and texts[0].endswith(
+        "doanh nghiệp lớn và doanh nghiệp nhỏ, giữa doanh nghiệp nhà nước với các loại hình doanh nghiệp khác."
+    )

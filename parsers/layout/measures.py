@@ -23,7 +23,7 @@ SIZE_STEP = 1.0  # points between two sizes of a text layer's type
 OCR_SIZE_RATIO = 1.7  # an OCR'd box that takes in a stacked tone mark and a descender is this much taller
 OCR_SHORT_LINE_EM = 1.5
 MIN_LINES_FOR_EDGE = 3
-FLUSH_SHARE = 0.4
+FLUSH_SHARE = 0.25
 MAX_PITCH_EM = 3.0
 SAME_BASELINE_EM = 0.5
 
@@ -50,6 +50,11 @@ class Measures:
         if not self.ocr:
             return line.x1 < line.column[1] - SHORT_LINE_EM * line.size
         return line.x1 < self._right(line) - OCR_SHORT_LINE_EM * self.size
+
+    def left_margin(self, paragraph: Sequence[Line], line: Line) -> float:
+        """Where the paragraph's lines start; on an OCR'd page, those in the line's column only, as each scanned
+        page sits a little differently on the glass."""
+        return min(x.x0 for x in paragraph if not self.ocr or x.column == line.column)
 
     def is_flush(self, line: Line) -> bool:
         """The line runs to its column's right margin, as a justified paragraph's lines but its last do; on an

@@ -151,7 +151,7 @@ def _continues(
         return True
     if len(paragraph.lines) == 1 and measure.opens_section(prev) and measure.is_short(prev):
         return False  # a heading on a line of its own: `Điều 3. Giải thích từ ngữ`
-    if line.x0 > min(x.x0 for x in paragraph.lines) + INDENT_EM * em and not _hangs(paragraph, line):
+    if line.x0 > measure.left_margin(paragraph.lines, line) + INDENT_EM * em and not _hangs(paragraph, line):
         return False
     return not (justified and measure.is_short(prev))
 
