@@ -21,7 +21,6 @@ PARAGRAPH_GAP_EM = 0.35
 DEFAULT_LINE_GAP_EM = 0.5
 SIZE_STEP = 1.0  # points between two sizes of a text layer's type
 OCR_SIZE_RATIO = 1.7  # an OCR'd box that takes in a stacked tone mark and a descender is this much taller
-OCR_SHORT_LINE_EM = 1.5
 MIN_LINES_FOR_EDGE = 3
 FLUSH_SHARE = 0.25
 MAX_PITCH_EM = 3.0
@@ -46,10 +45,10 @@ class Measures:
         return max(a.size, b.size) <= OCR_SIZE_RATIO * min(a.size, b.size)
 
     def is_short(self, line: Line) -> bool:
-        """The line ends clearly short of its column's right margin (on an OCR'd page, where most lines end)."""
+        """The line ends clearly short of its column's right margin (on an OCR'd page, the margin its lines share)."""
         if not self.ocr:
             return line.x1 < line.column[1] - SHORT_LINE_EM * line.size
-        return line.x1 < self._right(line) - OCR_SHORT_LINE_EM * self.size
+        return line.x1 < self._right(line) - SHORT_LINE_EM * self.size
 
     def left_margin(self, paragraph: Sequence[Line], line: Line) -> float:
         """Where the paragraph's lines start; on an OCR'd page, those in the line's column only, as each scanned
@@ -58,7 +57,7 @@ class Measures:
 
     def is_flush(self, line: Line) -> bool:
         """The line runs to its column's right margin, as a justified paragraph's lines but its last do; on an
-        OCR'd page, to where most of the column's lines end (a speck or stamp sticking out moves no margin)."""
+        OCR'd page, to within half an em of the margin its lines share."""
         if not self.ocr:
             return not self.is_short(line)
         return line.x1 >= self._right(line) - FLUSH_EM * self.size
