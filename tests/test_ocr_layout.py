@@ -7,7 +7,13 @@ import pytest
 from reportflow.parsers.layout.lines import Line, PageLayout
 from reportflow.parsers.layout.paragraphs import page_blocks
 from reportflow.parsers.layout.reading_order import xy_order
-from reportflow.parsers.ocr.tesseract import _corrected, _is_speck_line, _is_vietnamese, _without_stray_periods
+from reportflow.parsers.ocr.tesseract import (
+    _corrected,
+    _is_speck_line,
+    _is_vietnamese,
+    _without_specks,
+    _without_stray_periods,
+)
 from reportflow.parsers.vietnamese.admin import _as_stamp
 from reportflow.schemas import Block
 
@@ -205,3 +211,15 @@ def test_an_ocr_paragraph_goes_on_across_pages_that_sit_differently_on_the_glass
     assert len(texts) == 1 and texts[0].endswith(
         "doanh nghiệp lớn và doanh nghiệp nhỏ, giữa doanh nghiệp nhà nước với các loại hình doanh nghiệp khác."
     )
+
+
+@pytest.mark.parametrize(
+    ("first", "confidence", "second", "kept"),
+    [("-", 93.0, "Văn", True), ("-", 40.0, "Văn", False), ("-", 93.0, "phòng", False), ("~", 93.0, "Văn", False)],
+)
+def test_a_dash_read_well_before_a_capital_opens_a_list_item(
+    first: str, confidence: float, second: str, kept: bool
+) -> None:
+    box = (0.0, 0.0, 10.0, 10.0)
+    words = [(first, box, confidence), (second, box, 95.0), ("phòng;", box, 95.0)]
+    assert (_without_specks(words)[0][0] == first) is kept

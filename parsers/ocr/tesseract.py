@@ -45,6 +45,7 @@ ASCENT_EM, DESCENT_EM = 0.95, 0.25
 SIZE_TOLERANCE = 0.35
 STOP_MAX_HEIGHT = 0.35  # of its word's box: a full stop is a dot
 STOP_RIVAL_CONFIDENCE = 50.0
+LIST_DASH_CONFIDENCE = 80.0
 _NOISE = re.compile(r"[_|~`'‘’.,:;-]{1,3}")
 _DASHES = {"-", "–", "—"}
 
@@ -212,14 +213,19 @@ def _word(symbol: tesserocr.PyResultIterator) -> _Word | None:
 
 
 def _without_specks(words: list[_Word]) -> list[_Word]:
-    """Specks of dirt read as punctuation dropped; a dash between two words (`Sơn - Bí thư`) is kept."""
+    """Specks of dirt read as punctuation dropped; a dash between two words (`Sơn - Bí thư`) is kept, and so is
+    one read well before a capital that opens the line: a list item's (`- Văn phòng Chính phủ;`)."""
     noise = [bool(_NOISE.fullmatch(text)) for text, _, _ in words]
     kept = []
     for i, word in enumerate(words):
         between_words = 0 < i < len(words) - 1 and not noise[i - 1] and not noise[i + 1]
-        if not noise[i] or (word[0] in _DASHES and between_words):
+        if not noise[i] or (word[0] in _DASHES and (between_words or _opens_list_item(words, i))):
             kept.append(word)
     return kept
+
+
+def _opens_list_item(words: list[_Word], i: int) -> bool:
+    return i == 0 and len(words) > 1 and words[0][2] >= LIST_DASH_CONFIDENCE and words[1][0][:1].isupper()
 
 
 def _without_stray_periods(rows: list[_Row], doubtful: set[tuple[int, int]]) -> list[_Row]:
