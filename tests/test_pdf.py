@@ -149,3 +149,14 @@ def test_truncated_pdf_is_read_or_rejected_as_corrupt(kept: float) -> None:
 def test_broken_pdf_is_corrupt(garbage: bytes) -> None:
     with pytest.raises(CorruptFileError):
         parse_document(garbage)
+
+
+def test_a_bold_title_on_two_lines_of_a_justified_page_is_one_title() -> None:
+    def page(c: Canvas) -> None:
+        pdf.text(c, LEFT, 60, "Review of the regional programme in the first", 16, "Helvetica-Bold")
+        pdf.text(c, LEFT, 80, "half of the year 2017", 16, "Helvetica-Bold")
+        pdf.lines(c, LEFT, 110, [FIRST[0]] * 4 + ["and closed the meeting."])
+
+    doc = parse_document(pdf.build(page))
+    assert doc.title == "Review of the regional programme in the first half of the year 2017"
+    assert [b.kind for b in doc.blocks] == ["title", "body"]

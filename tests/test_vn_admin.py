@@ -361,6 +361,23 @@ def test_corpus_field_matches_its_truth_exactly(relative: str, field: str, parse
 
 
 @pytest.mark.needs_tesseract
+def test_a_gazette_stamp_is_kept_out_of_the_title_of_a_scan(parsed: dict[str, ParsedDocument]) -> None:
+    doc = _parse(parsed, "vn-ocr-local-vbhc/2770 (08-CT-UBND)..signed_20250220_102437.pdf")
+    subject = next(b.text for b in doc.blocks if b.kind == "subject")
+    assert subject.endswith("tại tỉnh Quảng Ngãi") and doc.title == f"CHỈ THỊ {subject}"
+    assert "FBUNG-TÂM CÔNG BAO & TIN HỌC O.NGAI" in [b.text for b in doc.blocks if b.kind == "stamp"]
+
+
+@pytest.mark.needs_tesseract
+def test_lines_of_an_ocr_paragraph_are_joined_on_a_real_scan(parsed: dict[str, ParsedDocument]) -> None:
+    doc = _parse(parsed, "vn-ocr-local-vbhc/2770 (08-CT-UBND)..signed_20250220_102437.pdf")
+    texts = [b.text for b in doc.blocks]
+    item = next(text for text in texts if text.startswith("a) Giao Sở Xây dựng"))
+    assert item.endswith("Khu dân cư, Khu đô thị kết hợp thương mại và chỉnh trang đô thị.")
+    assert not any(text.startswith(("dân cư, Khu đô thị", "khi được UBND tỉnh chấp thuận")) for text in texts)
+
+
+@pytest.mark.needs_tesseract
 @pytest.mark.parametrize(("relative", "field"), KNOWN_MISSES)
 def test_a_known_ocr_miss_still_reads_as_recorded(relative: str, field: str, parsed: dict[str, ParsedDocument]) -> None:
     doc = _parse(parsed, relative)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from reportflow.parsers.layout.footnotes import Note, merge_continued, release_notes, split_footnotes
 from reportflow.parsers.layout.headers import SMALL_PRINT_RATIO, without_running_lines
 from reportflow.parsers.layout.lines import LOWER_START, Line, PageLayout, join_lines, mean_confidence
+from reportflow.parsers.layout.measures import Measures, ocr_measures
 from reportflow.parsers.text import table_block
 from reportflow.schemas import Block, NoTextError, ParsedDocument
 
@@ -20,9 +21,8 @@ HEADING_SIZE_RATIO = 1.15
 SMALL_PRINT_MIN_CHARS = 4  # letters of a word set vertically are no lines of small print
 INDENT_EM = 0.8
 CENTER_MARGIN_EM = 1.5
-SHORT_LINE_EM = 1.5
-PARAGRAPH_GAP_EM = 0.35
-DEFAULT_LINE_GAP_EM = 0.5
+DISPLAY_GAP_EM = 0.6
+SAME_SIZE_POINTS = 0.5
 
 _LIST_ITEM = re.compile(r"^(?:[•●○■□▪◦®*+–—-]|\d{1,2}[.)]|[a-zđ][.)])\s")
 _SENTENCE_END = re.compile(r"[.!?:;…][\"'”’)]*$")
@@ -40,11 +40,13 @@ def page_blocks(pages: Sequence[PageLayout]) -> Iterator[Block]:
     """Blocks of a whole document in reading order."""
     flow: list[tuple[int, Line]] = []
     notes: list[tuple[int, str | None, list[Line]]] = []
+    measures: dict[int, Measures] = {}
     for page, lines in zip(pages, without_running_lines(pages), strict=True):
         body, page_notes = split_footnotes(lines)
         flow.extend((page.number, line) for line in body)
         notes.extend((page.number, marker, note) for marker, note in page_notes)
-    yield from _assemble(flow, merge_continued(notes), pages, _body_size(flow))
+        measures[page.number] = ocr_measures(body) if page.read_by_ocr else Measures()
+    yield from _assemble(flow, merge_continued(notes), pages, _body_size(flow), measures)
 
 
 def paged_document(pages: Sequence[PageLayout], source_format: str, no_text: str) -> ParsedDocument:
@@ -82,16 +84,22 @@ def _body_size(flow: list[tuple[int, Line]]) -> float:
 
 
 def _assemble(
-    flow: list[tuple[int, Line]], notes: list[Note], pages: Sequence[PageLayout], size: float
+    flow: list[tuple[int, Line]],
+    notes: list[Note],
+    pages: Sequence[PageLayout],
+    size: float,
+    measures: dict[int, Measures],
 ) -> Iterator[Block]:
     images = {page.number: page.images for page in pages}
     gaps = _typical_gaps(flow)
-    justified = _is_justified(flow)
+    justified = _is_justified(flow, measures)
     pending = list(notes)
     current: _Paragraph | None = None
     for number, line in flow:
         if current and (
-            _continues(current, line, number, gaps, justified) or _small_print_goes_on(current, line, size)
+            _continues(current, line, number, gaps, justified, measures)
+            or _small_print_goes_on(current, line, size)
+            or _display_goes_on(current, line, number, size)
         ):
             current.lines.append(line)
             current.markers.extend(line.markers)
@@ -119,29 +127,33 @@ def _typical_gaps(flow: list[tuple[int, Line]]) -> dict[int, float]:
     return {page: sorted(gaps)[len(gaps) // 4] for page, gaps in by_page.items() if len(gaps) >= 3}
 
 
-def _is_justified(flow: list[tuple[int, Line]]) -> bool:
-    lines = [line for _, line in flow if line.table_rows is None]
-    full = sum(line.x1 >= line.column[1] - SHORT_LINE_EM * line.size for line in lines)
+def _is_justified(flow: list[tuple[int, Line]], measures: dict[int, Measures]) -> bool:
+    lines = [(page, line) for page, line in flow if line.table_rows is None]
+    full = sum(measures[page].is_flush(line) for page, line in lines)
     return full >= 0.5 * len(lines) if lines else False
 
 
-def _continues(paragraph: _Paragraph, line: Line, page: int, gaps: dict[int, float], justified: bool) -> bool:
-    prev = paragraph.lines[-1]
-    if prev.table_rows is not None or line.table_rows is not None:
+def _continues(
+    paragraph: _Paragraph, line: Line, page: int, gaps: dict[int, float], justified: bool, measures: dict[int, Measures]
+) -> bool:
+    prev, measure = paragraph.lines[-1], measures[page]
+    if prev.table_rows is not None or line.table_rows is not None or measure.is_stamp(prev) or measure.is_stamp(line):
         return False
-    if abs(prev.size - line.size) > 1.0 or _LIST_ITEM.match(line.text):
+    if not measure.same_size(prev, line) or _LIST_ITEM.match(line.text) or measure.opens_section(line):
         return False
     same_flow = page == paragraph.last_page and line.top > prev.top
     if not same_flow or line.column != prev.column:
-        return _continues_after_break(prev, line)
-    typical = gaps.get(page, DEFAULT_LINE_GAP_EM * line.size)
-    if line.top - prev.bottom > typical + PARAGRAPH_GAP_EM * line.size:
+        return _continues_after_break(prev, line, measures[paragraph.last_page], measure)
+    em = measure.em(line)
+    if measure.far_below(prev, line, gaps.get(page)) or measure.side_by_side(prev, line):
         return False
-    if _is_centered(line) and (_is_centered(prev) or not _is_short(prev)):
+    if _is_centered(line) and (_is_centered(prev) or not measure.is_short(prev)):
         return True
-    if line.x0 > min(x.x0 for x in paragraph.lines) + INDENT_EM * line.size and not _hangs(paragraph, line):
+    if len(paragraph.lines) == 1 and measure.opens_section(prev) and measure.is_short(prev):
+        return False  # a heading on a line of its own: `Điều 3. Giải thích từ ngữ`
+    if line.x0 > measure.left_margin(paragraph.lines, line) + INDENT_EM * em and not _hangs(paragraph, line):
         return False
-    return not (justified and _is_short(prev))
+    return not (justified and measure.is_short(prev))
 
 
 def _small_print_goes_on(paragraph: _Paragraph, line: Line, body_size: float) -> bool:
@@ -159,24 +171,39 @@ def _small_print_goes_on(paragraph: _Paragraph, line: Line, body_size: float) ->
     )
 
 
+def _display_goes_on(paragraph: _Paragraph, line: Line, page: int, body_size: float) -> bool:
+    """A title or heading set large and bold over two lines is one, though its first line ends short of the
+    margin of a justified page (a title is never justified)."""
+    prev = paragraph.lines[-1]
+    return (
+        prev.table_rows is None
+        and line.table_rows is None
+        and page == paragraph.last_page
+        and line.column == prev.column
+        and abs(line.x0 - prev.x0) < SAME_SIZE_POINTS  # set flush left: right-aligned names are lines apart
+        and prev.bold
+        and line.bold
+        and abs(line.size - prev.size) < SAME_SIZE_POINTS
+        and prev.size >= HEADING_SIZE_RATIO * body_size
+        and 0 <= line.top - prev.bottom < DISPLAY_GAP_EM * line.size
+        and not _SENTENCE_END.search(prev.text)
+    )
+
+
 def _hangs(paragraph: _Paragraph, line: Line) -> bool:
     """A list item's wrapped lines are indented under its text, past the bullet or number."""
     first = paragraph.lines[0]
     return _LIST_ITEM.match(first.text) is not None and all(x.x0 >= first.x0 for x in paragraph.lines)
 
 
-def _continues_after_break(prev: Line, line: Line) -> bool:
+def _continues_after_break(prev: Line, line: Line, before: Measures, measure: Measures) -> bool:
     """Across a page or column break: the previous line ran to the margin without ending a sentence,
     and the next one is not indented; a next line in lower case continues whatever came before."""
-    if line.x0 > line.column[0] + INDENT_EM * line.size:
+    if line.x0 > line.column[0] + INDENT_EM * measure.em(line):
         return False
     if LOWER_START.match(line.text):
         return True
-    return not _is_short(prev) and not _SENTENCE_END.search(prev.text)
-
-
-def _is_short(line: Line) -> bool:
-    return line.x1 < line.column[1] - SHORT_LINE_EM * line.size
+    return not before.is_short(prev) and not _SENTENCE_END.search(prev.text)
 
 
 def _is_centered(line: Line) -> bool:

@@ -46,6 +46,9 @@ POINTS_PER_INCH = 72.0
 LINE_BOX_PER_EM = 1.15
 ASCENT_EM, DESCENT_EM = 0.95, 0.25
 SIZE_TOLERANCE = 0.35
+STOP_MAX_HEIGHT = 0.35  # of its word's box: a full stop is a dot
+STOP_RIVAL_CONFIDENCE = 50.0
+LIST_DASH_CONFIDENCE = 80.0
 _NOISE = re.compile(r"[_|~`'‘’.,:;-]{1,3}")
 _DASHES = {"-", "–", "—"}
 
@@ -145,24 +148,51 @@ def _read_words(image: Image.Image, dpi: float, settings: OcrSettings) -> list[_
     if not api.Recognize():
         raise OcrFailedError("Tesseract could not recognise the page.")
     read: list[tuple[tuple[float, float], list[tuple[_Word, list[list[str]]]]]] = []
+    doubtful: set[tuple[int, int]] = set()  # (line, word) of words whose final full stop may be a speck
     word: _Word | None = None
     letters: list[list[str]] = []
+    stop_in_doubt = False
     for symbol in tesserocr.iterate_level(api.GetIterator(), tesserocr.RIL.SYMBOL):
         if symbol.IsAtBeginningOf(tesserocr.RIL.WORD) or not read:
             if word is not None:
-                read[-1][1].append((word, letters))
+                _keep(read, doubtful, (word, letters), stop_in_doubt)
             word, letters = _word(symbol), []
             if symbol.IsAtBeginningOf(tesserocr.RIL.TEXTLINE) or not read:
                 read.append((_baseline(symbol, word[1] if word else None), []))
         letters.append(_choices(symbol))
+        stop_in_doubt = _is_doubtful_stop(symbol)
     if word is not None:
-        read[-1][1].append((word, letters))
+        _keep(read, doubtful, (word, letters), stop_in_doubt)
     vietnamese = _is_vietnamese([text for _, words in read for (text, _, _), _ in words])
     if vietnamese and settings.second_opinion == "auto":
         read = reconsider(image, read)
     rows = [(baseline, [_corrected(w, choices, vietnamese) for w, choices in words]) for baseline, words in read]
-    rows = [(baseline, _without_specks(words)) for baseline, words in rows]
-    return _without_stray_periods(rows) if vietnamese else rows
+    rows = _without_stray_periods(rows, doubtful) if vietnamese else rows
+    return [(baseline, _without_specks(words)) for baseline, words in rows]
+
+
+def _keep(
+    read: list[tuple[tuple[float, float], list[tuple[_Word, list[list[str]]]]]],
+    doubtful: set[tuple[int, int]],
+    word: tuple[_Word, list[list[str]]],
+    stop_in_doubt: bool,
+) -> None:
+    if stop_in_doubt:
+        doubtful.add((len(read) - 1, len(read[-1][1])))
+    read[-1][1].append(word)
+
+
+def _is_doubtful_stop(symbol: tesserocr.PyResultIterator) -> bool:
+    """A full stop that may be a speck: its box too big for a full stop beside its word's letters, or
+    another mark nearly as likely to Tesseract (`hướng.` read with `,` a close second)."""
+    if symbol.GetUTF8Text(tesserocr.RIL.SYMBOL) != ".":
+        return False
+    box, word_box = symbol.BoundingBox(tesserocr.RIL.SYMBOL), symbol.BoundingBox(tesserocr.RIL.WORD)
+    if box and word_box and box[3] - box[1] > STOP_MAX_HEIGHT * (word_box[3] - word_box[1]):
+        return True
+    choices = symbol.GetChoiceIterator()
+    runners_up = sorted((choice.Confidence() for choice in choices), reverse=True)[1:] if choices else []
+    return bool(runners_up) and runners_up[0] >= STOP_RIVAL_CONFIDENCE
 
 
 def _choices(symbol: tesserocr.PyResultIterator) -> list[str]:
@@ -194,24 +224,33 @@ def _word(symbol: tesserocr.PyResultIterator) -> _Word | None:
 
 
 def _without_specks(words: list[_Word]) -> list[_Word]:
-    """Specks of dirt read as punctuation dropped; a dash between two words (`Sơn - Bí thư`) is kept."""
+    """Specks of dirt read as punctuation dropped; a dash between two words (`Sơn - Bí thư`) is kept, and so is
+    one read well before a capital that opens the line: a list item's (`- Văn phòng Chính phủ;`)."""
     noise = [bool(_NOISE.fullmatch(text)) for text, _, _ in words]
     kept = []
     for i, word in enumerate(words):
         between_words = 0 < i < len(words) - 1 and not noise[i - 1] and not noise[i + 1]
-        if not noise[i] or (word[0] in _DASHES and between_words):
+        if not noise[i] or (word[0] in _DASHES and (between_words or _opens_list_item(words, i))):
             kept.append(word)
     return kept
 
 
-def _without_stray_periods(rows: list[_Row]) -> list[_Row]:
-    """A speck read as a full stop after a word, the sentence going on in lower case (`hoàn. thành`), on the
-    same line or the next."""
-    words = [(r, w) for r, (_, row) in enumerate(rows) for w in range(len(row))]
+def _opens_list_item(words: list[_Word], i: int) -> bool:
+    return i == 0 and len(words) > 1 and words[0][2] >= LIST_DASH_CONFIDENCE and words[1][0][:1].isupper()
+
+
+def _without_stray_periods(rows: list[_Row], doubtful: set[tuple[int, int]]) -> list[_Row]:
+    """A speck read as a full stop after a word, the sentence going on in lower case: at a line's end, before
+    a line in lower case (`hoàn.` / `thành`); inside a line only where the stop itself is in `doubtful`
+    (`huyện. thành phố`), as a writer's own slip (`trở lên. tiếp tục`) is text."""
+    words = [(r, w) for r, (_, row) in enumerate(rows) for w, word in enumerate(row) if not _NOISE.fullmatch(word[0])]
     for (r, w), (next_r, next_w) in itertools.pairwise(words):
         text, box, confidence = rows[r][1][w]
         following = rows[next_r][1][next_w][0]
-        goes_on = following[:1].islower() and (next_r == r or following.isalpha())  # not `b)` starting a line
+        if next_r == r:
+            goes_on = (r, w) in doubtful and following[:1].islower()
+        else:
+            goes_on = following[:1].islower() and following.isalpha()  # not `b)` starting a line
         if text.endswith(".") and goes_on and len(text) > 2 and is_valid_syllable(text[:-1]):
             rows[r][1][w] = (text[:-1], box, confidence)
     return rows

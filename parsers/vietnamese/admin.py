@@ -26,6 +26,7 @@ from reportflow.parsers.vietnamese.patterns import (
     PARTY,
     SLOGAN,
     fold,
+    is_receipt_stamp,
     matches,
 )
 from reportflow.parsers.vietnamese.signature import mark_tail
@@ -45,8 +46,6 @@ from reportflow.schemas import Block
 
 HEAD_LINES_ABOVE = 4
 
-# A receipt stamp OCR read in pieces (`CÔNG VĂN ĐẾN`, `ĐẾN` alone), a gazette's signing stamp.
-_RECEIPT_STAMP = re.compile(r"\W*(?:CONG\s*VAN\s*DEN\b|DEN\W*$|.{0,12}CONG\s*BAO\s*&\s*TIN\s*HOC\b)")
 _E_SIGNATURE = re.compile(r"\d{2}[./]\d{2}[./]\d{4}\s+\d{1,2}:\d{2}(?::\d{2})?\s*[+-]\d{2}:?\d{2}")
 
 
@@ -147,7 +146,7 @@ def _as_stamp(block: Block) -> Block:
     """An e-signature's stamp (signing body, e-mail, time with its zone) that flattening put on the page."""
     if block.kind in ("body", "heading") and len(block.text) < 200 and _E_SIGNATURE.search(block.text):
         return dataclasses.replace(block, kind="stamp")
-    if block.kind == "body" and block.ocr_confidence is not None and _RECEIPT_STAMP.match(fold(block.text)):
+    if block.kind == "body" and block.ocr_confidence is not None and is_receipt_stamp(block.text):
         return dataclasses.replace(block, kind="stamp")
     return block
 

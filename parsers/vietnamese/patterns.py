@@ -33,6 +33,10 @@ NUMBER_LABEL = re.compile(r"(?:\bS|\$)[O06]\s*:")  # its number may stand on a l
 ADDRESSEE = re.compile(r"KINH\s*GUI\b")
 ABOUT = re.compile(r"\bV\s*/\s*V\b[^\n]*")
 RECIPIENTS = re.compile(r"N[O0]I\s*NHAN\b")
+# An article, chapter, section or part of a legal text (`Điều 3.`, `Chương II`, `Mục 1`), or a Roman-numbered heading.
+SECTION = re.compile(r"\W*(?:(?:DIEU|MUC)\s*\d+|(?:CHUONG|PHAN)\s*[IVXLC\d]+|[IVX]{1,4})\s*(?:[.:]|$)")
+# A receipt stamp OCR read in pieces (`CÔNG VĂN ĐẾN`, `ĐẾN` alone), a gazette's signing stamp.
+RECEIPT_STAMP = re.compile(r"\W*(?:CONG\s*VAN\s*DEN\b|DEN\W*$|.{0,12}CONG\s*BAO\s*&\s*TIN\s*HOC\b)")
 
 
 def fold(text: str) -> str:
@@ -56,6 +60,16 @@ def matches(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
     for match in pattern.finditer(fold(text)):
         if pattern not in _CAPITALS_ONLY or is_upper(text[match.start() : match.end()]):
             yield match
+
+
+def is_receipt_stamp(text: str) -> bool:
+    """Words of a stamp put on the page after signing (received, gazetted): no part of the document."""
+    return RECEIPT_STAMP.match(fold(text)) is not None
+
+
+def starts_section(text: str) -> bool:
+    """The line opens an article, chapter, section or part, or is a Roman-numbered heading."""
+    return SECTION.match(fold(text[:24])) is not None
 
 
 def is_upper(text: str) -> bool:
