@@ -52,7 +52,6 @@ def _exactly(relative: str, field: str) -> Any:
 
 
 KNOWN_MISSES = [(relative, field) for relative in ADMIN for field in FIELDS if _known_miss(relative, field)]
-DIACRITICS_MISSES = [(r, f) for r, f in KNOWN_MISSES if TRUTH[r]["known_ocr_misses"][f]["why"] == "diacritics"]
 
 
 def _doc(*texts: str | Block, cues: bool = True) -> ParsedDocument:
@@ -365,7 +364,8 @@ def test_a_gazette_stamp_is_kept_out_of_the_title_of_a_scan(parsed: dict[str, Pa
     doc = _parse(parsed, "vn-ocr-local-vbhc/2770 (08-CT-UBND)..signed_20250220_102437.pdf")
     subject = next(b.text for b in doc.blocks if b.kind == "subject")
     assert subject.endswith("tại tỉnh Quảng Ngãi") and doc.title == f"CHỈ THỊ {subject}"
-    assert "FBUNG-TÂM CÔNG BAO & TIN HỌC O.NGAI" in [b.text for b in doc.blocks if b.kind == "stamp"]
+    assert any("TIN HỌC O.NGAI" in b.text for b in doc.blocks if b.kind == "stamp")
+    assert "TIN HỌC" not in doc.title
 
 
 @pytest.mark.needs_tesseract
@@ -384,17 +384,6 @@ def test_a_known_ocr_miss_still_reads_as_recorded(relative: str, field: str, par
     miss = _known_miss(relative, field)
     assert miss is not None and doc.extraction == "ocr"
     assert _value(doc, field) == miss["reads"]
-
-
-@pytest.mark.needs_tesseract
-@pytest.mark.parametrize(("relative", "field"), DIACRITICS_MISSES)
-def test_a_diacritics_miss_matches_its_truth_folded(
-    relative: str, field: str, parsed: dict[str, ParsedDocument]
-) -> None:
-    """Beside the exact comparison, never instead of it: OCR read every letter, only marks are wrong."""
-    got, want = _value(_parse(parsed, relative), field), TRUTH[relative][field]
-    assert got is not None and want is not None
-    assert got != want and fold(got) == fold(want)
 
 
 @pytest.mark.needs_tesseract
