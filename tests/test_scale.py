@@ -45,6 +45,8 @@ def test_a_night_against_the_archive_flags_every_copy_and_only_copies(archive: P
     assert len(copied) > 0.25 * NIGHT
     assert night.precision_recall(flagged, copied) == (1.0, 1.0)
     assert DatasetStore(dest).read("paragraphs", ["paragraph_id"]).num_rows == SHAPE.samples + NIGHT
+    added = bench("bench_scale").index_bytes(dest) - bench("bench_scale").index_bytes(archive)
+    assert 0 < added <= MAX_INDEX_BYTES_PER_PARAGRAPH * NIGHT  # the night's index, as the flow writes it
 
 
 def test_the_index_takes_at_most_150_bytes_a_paragraph_on_disk(archive: Path) -> None:
