@@ -77,15 +77,3 @@ def test_a_run_over_the_archive_flags_copies_of_its_paragraphs(archive: Path, tm
     assert 0.9 <= nearly["similarity"] < 1.0
     assert not written[new]["is_duplicate"]
     assert written[new]["similar_to"] is None
-
-
-@pytest.mark.slow
-def test_a_run_with_nothing_to_parse_never_reads_the_index(archive: Path, tmp_path: Path) -> None:
-    dest = tmp_path / "dest"
-    shutil.copytree(archive, dest)
-    for part in (dest / "_reportflow" / "index").rglob("*.parquet"):
-        part.write_bytes(b"not parquet: reading it would fail the run")
-    (tmp_path / "in").mkdir()
-    done = run_cli(tmp_path / "prefect", str(tmp_path / "in"), str(dest), "--settle-seconds", "0")
-    assert done.returncode == 0, done.stderr
-    assert [r["status"] for r in rows(dest, "runs") if not r["run_id"].startswith("gen-")] == ["completed"]

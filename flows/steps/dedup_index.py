@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
-import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
@@ -180,12 +179,23 @@ def load_index(store: DatasetStore) -> SeenIndex:
     files = dest.listing(INDEX_DIR, "ingest_date=*/part-*.parquet")
     paragraphs = ["paragraphs/" + f.removeprefix(INDEX_DIR + "/") for f in files]
     texts = _ParagraphKeys([dest.path(p) for p in paragraphs], dest.filesystem)
-    docs = store.read("documents", ["content_hash", "doc_id"], ds.field("duplicate_of_doc_id").is_null())
+    docs = store.read("documents", ["content_hash", "doc_id", "duplicate_of_doc_id"])
     tables = [pq.read_table(dest.path(f), filesystem=dest.filesystem) for f in files]
-    return SeenIndex(
-        frozen=Frozen(tables, texts.fetch),
-        contents={c: d for c, d in zip(docs["content_hash"].to_pylist(), docs["doc_id"].to_pylist(), strict=True) if c},
-    )
+    return SeenIndex(frozen=Frozen(tables, texts.fetch), contents=_content_owners(docs))
+
+
+def _content_owners(docs: pa.Table) -> dict[str, str]:
+    """Each content hash's first document: the one not marked a copy of another with that very content.
+    A re-scan marked a near copy of its original still brings a content of its own, which a later exact
+    copy of it points to, as it would in one run (`flag_paragraphs` learns every new content)."""
+    hashes, ids = docs["content_hash"].to_pylist(), docs["doc_id"].to_pylist()
+    content = dict(zip(ids, hashes, strict=True))
+    copies = docs["duplicate_of_doc_id"].to_pylist()
+    return {
+        c: d
+        for c, d, copy_of in zip(hashes, ids, copies, strict=True)
+        if c and (copy_of is None or content.get(copy_of) != c)
+    }
 
 
 class _ParagraphKeys:

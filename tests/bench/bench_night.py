@@ -68,6 +68,25 @@ def _noisy(text: str, pick: random.Random) -> str:
     return "".join(chars)
 
 
+def flag_night(dest: Path, results: list[Parsed], now: datetime) -> dict[str, str | None]:
+    """What the flow's process does for the night in DEST: load the index, then flag, assemble and commit in
+    batches. Returns the `duplicate_of` of every paragraph flagged."""
+    store, tally = DatasetStore(dest), Tally()
+    index = load_index(store)
+    flagged = {}
+    for seq, first in enumerate(range(0, len(results), BATCH)):
+        batch = assemble_batch(results[first : first + BATCH], index, "night", now, tally)
+        flagged.update({p.paragraph_id: p.duplicate_of for p in batch.paragraphs if p.is_duplicate})
+        store.commit(f"night-{seq:05d}", now.date(), batch)
+    return flagged
+
+
+def precision_recall(flagged: dict[str, str | None], copied: dict[str, str]) -> tuple[float, float]:
+    """Of the paragraphs flagged, the share pointing at the paragraph they copy; of the copies, the share found."""
+    right = sum(1 for paragraph, earlier in flagged.items() if copied.get(paragraph) == earlier)
+    return (right / len(flagged) if flagged else 1.0), right / len(copied)
+
+
 def main() -> None:
     archive = Path(sys.argv[1])
     paragraphs = int(sys.argv[2]) if len(sys.argv) > 2 else 10_000
@@ -76,19 +95,12 @@ def main() -> None:
         dest = Path(scratch)
         for folder in (INDEX_DIR, "paragraphs", "documents"):
             shutil.copytree(archive / folder, dest / folder)
-        start, now = time.monotonic(), datetime.now(UTC)
-        store, tally = DatasetStore(dest), Tally()
-        index = load_index(store)
-        flagged = {}
-        for seq, first in enumerate(range(0, len(results), BATCH)):
-            batch = assemble_batch(results[first : first + BATCH], index, "night", now, tally)
-            flagged.update({p.paragraph_id: p.duplicate_of for p in batch.paragraphs if p.is_duplicate})
-            store.commit(f"night-{seq:05d}", now.date(), batch)
+        start = time.monotonic()
+        flagged = flag_night(dest, results, datetime.now(UTC))
         wall = time.monotonic() - start
-    right = sum(1 for paragraph, earlier in flagged.items() if copied.get(paragraph) == earlier)
+    precision, recall = precision_recall(flagged, copied)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    precision = right / len(flagged) if flagged else 1.0
-    print(f"{paragraphs} {wall:.1f} {peak:.0f} {precision:.4f} {right / len(copied):.4f}")
+    print(f"{paragraphs} {wall:.1f} {peak:.0f} {precision:.4f} {recall:.4f}")
 
 
 if __name__ == "__main__":
