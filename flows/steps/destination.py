@@ -53,6 +53,7 @@ class Destination(Protocol):
     def delete_tree(self, relative: str) -> None: ...
     def exists(self, relative: str) -> bool: ...
     def listing(self, folder: str, pattern: str) -> list[str]: ...
+    def sizes(self, folder: str, pattern: str) -> dict[str, int]: ...
     def subfolders(self, folder: str) -> list[str]: ...
 
 
@@ -134,6 +135,11 @@ class LocalDestination:
         base = self.root / folder
         return sorted(str(p.relative_to(self.root)) for p in base.glob(pattern))
 
+    def sizes(self, folder: str, pattern: str) -> dict[str, int]:
+        """What `listing` lists, with each file's size in bytes."""
+        base = self.root / folder
+        return {str(p.relative_to(self.root)): p.stat().st_size for p in sorted(base.glob(pattern))}
+
     def subfolders(self, folder: str) -> list[str]:
         """Folders right under `folder`, empty ones included (a batch killed before its first file)."""
         base = self.root / folder
@@ -198,11 +204,16 @@ class S3Destination:
         return bool(self.filesystem.get_file_info(self.path(relative)).type != pafs.FileType.NotFound)
 
     def listing(self, folder: str, pattern: str) -> list[str]:
+        return sorted(self.sizes(folder, pattern))
+
+    def sizes(self, folder: str, pattern: str) -> dict[str, int]:
+        """The objects under `folder` matching `pattern` (a glob relative to it) and their sizes, from one listing."""
         selector = pafs.FileSelector(self.path(folder), recursive=True, allow_not_found=True)
         base = len(self.root) + 1
-        found = [info.path[base:] for info in self.filesystem.get_file_info(selector)]
+        found = {info.path[base:]: info.size or 0 for info in self.filesystem.get_file_info(selector)}
         inside, depth = len(folder) + 1, folder.count("/") + pattern.count("/") + 1
-        return sorted(p for p in found if p.count("/") == depth and fnmatch.fnmatchcase(p[inside:], pattern))
+        matching = (p for p in found if p.count("/") == depth and fnmatch.fnmatchcase(p[inside:], pattern))
+        return {p: found[p] for p in sorted(matching)}
 
     def subfolders(self, folder: str) -> list[str]:
         """Prefixes right under `folder` that hold objects (S3 has no empty folders)."""

@@ -1,0 +1,567 @@
+"""The dedup index looked up where it lies: sorted, memory-mapped arrays derived from DEST's index files.
+
+DEST's index parts (published with their batch) and its `documents` dataset stay the truth. This cache
+holds the same entries as a few *runs*, each a folder of flat arrays covering some of those files:
+- `exact_value`/`exact_seq`: each key hash with the lowest entry number (`seq`) that has it, sorted;
+- `band_value`/`band_seq`: the same for the MinHash band keys, the 32 bands one after the other
+  (`band_start`), entries without a signature left out;
+- per entry, in `seq` order: `seq`, `key_length`, `signature`, `doc` (into `doc_id`), `paragraph_index`
+  and `part` (into the run's list of index parts, which names the paragraphs file holding its text);
+- `doc_id`/`doc_entries`: the run's documents, sorted, with how many entries each brought;
+- `content_hash`/`content_doc`: the content hash of every document that copies none, sorted.
+A lookup binary-searches each run and answers the lowest `seq` (the contract's first occurrence), as the
+in-memory `Frozen` does. A run is merged with the one before it when it is at least half its size (a
+binary counter), in slices of bounded size: O(log n) runs, each entry rewritten O(log n) times.
+
+The manifest names the files each run absorbed, with their sizes. Opening the cache lists DEST's files
+(one listing, no reads), drops the runs whose files are gone or changed (a compacted day) and absorbs
+the files no run holds, reading only those. Runs are written under a temporary name and renamed, the
+manifest replaced last: a process killed half way leaves the cache stale at worst, never wrong.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from reportflow.flows.steps.dedup_index import (
+    INDEX_SCHEMA,
+    KeyFetcher,
+    ParagraphKeys,
+    first_in_sorted,
+    signature_matrix,
+)
+from reportflow.flows.steps.destination import Destination, LocalDestination, write_atomic
+from reportflow.flows.steps.minhash import BANDS, SIGNATURE_BYTES, BandKeys, Signatures, band_keys
+from reportflow.flows.steps.store import INDEX_DIR, DatasetStore
+from reportflow.schemas import DocumentRecord
+from reportflow.schemas.records import arrow_schema
+
+log = logging.getLogger(__name__)
+
+CACHE_DIR = "_reportflow/index_cache"
+# A folder under which each DEST gets a cache of its own (keyed by its URL); the default for S3 DESTs.
+CACHE_ENV = "REPORTFLOW_INDEX_CACHE"
+PARTS = "ingest_date=*/part-*.parquet"
+# Rows of DEST's files read at once into one new run, and rows of a run merged at once.
+ABSORB_ROWS = 1_000_000
+MERGE_ROWS = 1 << 20
+ENTRY_MERGE_ROWS = 1 << 17
+_FORMAT = 1
+_MANIFEST = "manifest.json"
+_PER_ENTRY = ("seq", "key_length", "signature", "doc", "paragraph_index", "part")
+
+
+def cache_folder(dest: Destination) -> Path:
+    """Inside a local DEST, so that it travels with it; for S3, a folder of this machine's own."""
+    base = os.environ.get(CACHE_ENV)
+    if base:
+        return Path(base) / _dest_key(dest)
+    if isinstance(dest, LocalDestination):
+        return Path(dest.root) / CACHE_DIR
+    home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(home) / "reportflow" / "index" / _dest_key(dest)
+
+
+def _dest_key(dest: Destination) -> str:
+    return hashlib.sha256(str(dest).encode()).hexdigest()[:16]
+
+
+@dataclass(slots=True)
+class RunMeta:
+    """One run as the manifest names it: the DEST files it absorbed and the shape of its arrays."""
+
+    name: str
+    files: dict[str, int]
+    parts: list[str]
+    arrays: dict[str, tuple[str, list[int]]]
+
+    @property
+    def weight(self) -> int:
+        return max(1, self.arrays["seq"][1][0] + self.arrays["content_hash"][1][0])
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "files": self.files, "parts": self.parts, "arrays": self.arrays}
+
+    @classmethod
+    def from_json(cls, values: dict[str, Any]) -> RunMeta:
+        arrays = {k: (str(dtype), [int(n) for n in shape]) for k, (dtype, shape) in values["arrays"].items()}
+        return cls(str(values["name"]), dict(values["files"]), list(values["parts"]), arrays)
+
+
+class Run:
+    """A run's arrays, memory-mapped read-only."""
+
+    def __init__(self, folder: Path, meta: RunMeta) -> None:
+        self.folder, self.meta = folder, meta
+        self._arrays: dict[str, npt.NDArray[Any]] = {}
+
+    def __getitem__(self, name: str) -> npt.NDArray[Any]:
+        if name not in self._arrays:
+            dtype, shape = self.meta.arrays[name]
+            if shape[0] == 0:
+                self._arrays[name] = np.zeros(shape, dtype=dtype)
+            else:
+                self._arrays[name] = np.memmap(self.folder / f"{name}.bin", dtype=dtype, mode="r", shape=tuple(shape))
+        return self._arrays[name]
+
+    def band(self, j: int) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32]]:
+        start, end = self["band_start"][j : j + 2].tolist()
+        return self["band_value"][start:end], self["band_seq"][start:end]
+
+    @property
+    def entries(self) -> int:
+        return self.meta.arrays["seq"][1][0]
+
+    def intact(self) -> bool:
+        """Every array file is there, of the size the manifest says (a cut-short write is not)."""
+        for name, (dtype, shape) in self.meta.arrays.items():
+            path = self.folder / f"{name}.bin"
+            size = int(np.prod(shape)) * np.dtype(dtype).itemsize
+            if (path.stat().st_size if path.exists() else 0 if size == 0 else -1) != size:
+                return False
+        return True
+
+
+class _RunWriter:
+    """Arrays appended slice by slice to the files of a run being written under a temporary name."""
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True)
+        self.folder = folder
+        self.arrays: dict[str, tuple[str, list[int]]] = {}
+        self._sinks: dict[str, IO[bytes]] = {}
+
+    def declare(self, name: str, dtype: npt.DTypeLike, *trailing: int) -> None:
+        self.arrays[name] = (np.dtype(dtype).str, [0, *trailing])
+        self._sinks[name] = (self.folder / f"{name}.bin").open("wb")
+
+    def append(self, name: str, values: npt.NDArray[Any]) -> None:
+        dtype, shape = self.arrays[name]
+        self._sinks[name].write(np.ascontiguousarray(values, dtype=dtype).tobytes())
+        shape[0] += len(values)
+
+    def put(self, name: str, values: npt.NDArray[Any]) -> None:
+        self.declare(name, values.dtype, *values.shape[1:])
+        self.append(name, values)
+
+    def finish(self) -> dict[str, tuple[str, list[int]]]:
+        for sink in self._sinks.values():
+            sink.flush()
+            os.fsync(sink.fileno())
+        self.close()
+        return self.arrays
+
+    def close(self) -> None:
+        for sink in self._sinks.values():
+            sink.close()
+
+    def __enter__(self) -> _RunWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@dataclass(slots=True)
+class IndexCache:
+    """The runs of one cache folder, kept up to date with DEST's files by `refresh`."""
+
+    folder: Path
+    runs: list[RunMeta] = field(default_factory=list)
+
+    @classmethod
+    def open(cls, folder: Path) -> IndexCache:
+        manifest = folder / _MANIFEST
+        try:
+            values = json.loads(manifest.read_text())
+            runs = [RunMeta.from_json(r) for r in values["runs"]] if values.get("format") == _FORMAT else []
+        except (OSError, ValueError, KeyError, TypeError):
+            runs = []
+        return cls(folder, runs)
+
+    def refresh(self, dest: Destination) -> None:
+        """Drop runs whose files changed, absorb the files no run holds; only the latter are read."""
+        listed = {**dest.sizes(INDEX_DIR, PARTS), **dest.sizes("documents", PARTS)}
+        kept = [r for r in self.runs if _still_listed(r, listed) and Run(self._path(r), r).intact()]
+        if len(kept) < len(self.runs):
+            log.info("index cache: %d of %d runs are stale and rebuilt", len(self.runs) - len(kept), len(self.runs))
+        changed, self.runs = len(kept) < len(self.runs), kept
+        held = {f for r in self.runs for f in r.files}
+        for group in _groups(dest, [f for f in listed if f not in held]):
+            self.runs.append(self._absorb(dest, group, listed))
+            self._merge_while_unbalanced()
+            self._save()
+            changed = False
+        if changed or (self.runs and not (self.folder / _MANIFEST).exists()):
+            self._save()
+        self._sweep()
+
+    def opened(self) -> list[Run]:
+        return [Run(self._path(r), r) for r in self.runs]
+
+    def _path(self, run: RunMeta) -> Path:
+        return self.folder / run.name
+
+    def _absorb(self, dest: Destination, group: list[tuple[str, pa.Table]], listed: dict[str, int]) -> RunMeta:
+        parts = [f for f, _ in group if f.startswith(INDEX_DIR + "/")]
+        index = [t for f, t in group if f.startswith(INDEX_DIR + "/")]
+        documents = [t for f, t in group if not f.startswith(INDEX_DIR + "/")]
+        with _RunWriter(self._temporary()) as writer:
+            _write_entries(writer, index)
+            _write_contents(writer, documents)
+            return self._install(writer, {f: listed[f] for f, _ in group}, parts)
+
+    def _merge_while_unbalanced(self) -> None:
+        while len(self.runs) >= 2 and 2 * self.runs[-1].weight >= self.runs[-2].weight:
+            older, newer = self.runs[-2], self.runs[-1]
+            with _RunWriter(self._temporary()) as writer:
+                _merge(writer, Run(self._path(older), older), Run(self._path(newer), newer))
+                merged = self._install(writer, {**older.files, **newer.files}, older.parts + newer.parts)
+            self.runs[-2:] = [merged]
+
+    def _temporary(self) -> Path:
+        return self.folder / f"tmp-{uuid.uuid4().hex}"
+
+    def _install(self, writer: _RunWriter, files: dict[str, int], parts: list[str]) -> RunMeta:
+        arrays = writer.finish()
+        name = f"run-{uuid.uuid4().hex}"
+        writer.folder.rename(self.folder / name)
+        return RunMeta(name, files, parts, arrays)
+
+    def _save(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        manifest = {"format": _FORMAT, "runs": [r.to_json() for r in self.runs]}
+        write_atomic(self.folder / _MANIFEST, json.dumps(manifest).encode())
+
+    def _sweep(self) -> None:
+        """Folders no run of the manifest names: runs merged away, or written by a process that died."""
+        named = {r.name for r in self.runs}
+        for path in self.folder.iterdir() if self.folder.is_dir() else []:
+            if path.is_dir() and path.name not in named and path.name.startswith(("run-", "tmp-")):
+                shutil.rmtree(path, ignore_errors=True)
+
+
+def _still_listed(run: RunMeta, listed: dict[str, int]) -> bool:
+    return all(listed.get(f) == size for f, size in run.files.items())
+
+
+def _groups(dest: Destination, files: list[str]) -> Iterator[list[tuple[str, pa.Table]]]:
+    """DEST's files read one after the other, in groups of about ABSORB_ROWS rows."""
+    group: list[tuple[str, pa.Table]] = []
+    rows = 0
+    for f in files:
+        table = _read_part(dest, f)
+        group.append((f, table))
+        rows += table.num_rows
+        if rows >= ABSORB_ROWS:
+            yield group
+            group, rows = [], 0
+    if group:
+        yield group
+
+
+def _read_part(dest: Destination, relative: str) -> pa.Table:
+    if relative.startswith(INDEX_DIR + "/"):
+        return pq.read_table(dest.path(relative), filesystem=dest.filesystem).cast(INDEX_SCHEMA)
+    documents = ds.dataset(
+        [dest.path(relative)], schema=arrow_schema(DocumentRecord), format="parquet", filesystem=dest.filesystem
+    )
+    return documents.to_table(columns=["content_hash", "doc_id"], filter=ds.field("duplicate_of_doc_id").is_null())
+
+
+def _write_entries(writer: _RunWriter, tables: list[pa.Table]) -> None:
+    """A run's entries from index tables: per-entry arrays in `seq` order, and the sorted lookups."""
+    table = pa.concat_tables(tables) if tables else INDEX_SCHEMA.empty_table()
+    part = np.repeat(np.arange(len(tables), dtype=np.uint32), [t.num_rows for t in tables])
+    order = np.argsort(table.column("seq").to_numpy(), kind="stable")
+    seqs = table.column("seq").to_numpy()[order].astype(np.uint32)
+    ids, docs = _sorted_doc_ordinals(table.column("doc_id"))
+    signatures = signature_matrix(table.column("signature"))[order]
+    has_signature = ~table.column("signature").is_null().to_numpy(zero_copy_only=False)[order]
+    writer.put("seq", seqs)
+    writer.put("key_length", table.column("key_length").to_numpy()[order].astype(np.int32))
+    writer.put("signature", signatures)
+    writer.put("doc", docs[order])
+    writer.put("paragraph_index", table.column("paragraph_index").to_numpy()[order].astype(np.int32))
+    writer.put("part", part[order])
+    writer.put("doc_id", ids)
+    writer.put("doc_entries", np.bincount(docs, minlength=len(ids)).astype(np.int64))
+    exact = _first_of_each(table.column("key_hash").to_numpy()[order], seqs)
+    writer.put("exact_value", exact[0])
+    writer.put("exact_seq", exact[1])
+    bands = band_keys(signatures)[has_signature]
+    writer.declare("band_value", np.uint32)
+    writer.declare("band_seq", np.uint32)
+    starts = [0]
+    for j in range(BANDS):
+        values, firsts = _first_of_each(bands[:, j], seqs[has_signature])
+        writer.append("band_value", values)
+        writer.append("band_seq", firsts)
+        starts.append(starts[-1] + len(values))
+    writer.put("band_start", np.array(starts, dtype=np.int64))
+
+
+def _write_contents(writer: _RunWriter, tables: list[pa.Table]) -> None:
+    """Content hash -> doc_id of the documents that copy none; a hash keeps the first document read."""
+    table = pa.concat_tables(tables) if tables else pa.table({"content_hash": [], "doc_id": []})
+    listed = zip(table["content_hash"].to_pylist(), table["doc_id"].to_pylist(), strict=True)
+    pairs = [(c.encode(), d.encode()) for c, d in listed if c]
+    hashes = np.array([c for c, _ in pairs] or [b""], dtype=np.bytes_)[: len(pairs)]
+    doc_ids = np.array([d for _, d in pairs] or [b""], dtype=np.bytes_)[: len(pairs)]
+    order = np.argsort(hashes, kind="stable")
+    keep = _firsts(hashes[order])
+    writer.put("content_hash", hashes[order][keep])
+    writer.put("content_doc", doc_ids[order][keep])
+
+
+def _sorted_doc_ordinals(column: pa.ChunkedArray) -> tuple[npt.NDArray[np.bytes_], npt.NDArray[np.uint32]]:
+    """The distinct doc ids, sorted, as fixed-width bytes, and each row's position among them."""
+    array = column.cast(pa.string()).combine_chunks().dictionary_encode()
+    names = [s.encode() for s in array.dictionary.to_pylist()]
+    ids, inverse = np.unique(np.array(names or [b""], dtype=np.bytes_)[: len(names)], return_inverse=True)
+    indices = array.indices.to_numpy(zero_copy_only=False)
+    return ids, inverse.reshape(-1)[indices].astype(np.uint32) if len(indices) else np.zeros(0, np.uint32)
+
+
+def _firsts(values: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
+    """Where each run of equal neighbours starts."""
+    keep = np.ones(len(values), dtype=np.bool_)
+    keep[1:] = values[1:] != values[:-1]
+    return keep
+
+
+def _first_of_each(values: npt.NDArray[Any], seqs: npt.NDArray[np.uint32]) -> tuple[npt.NDArray[Any], Any]:
+    """Distinct values, sorted, each with its lowest seq (SEQS ascending)."""
+    order = np.argsort(values, kind="stable")
+    values, seqs = values[order], seqs[order]
+    keep = _firsts(values)
+    return values[keep], seqs[keep]
+
+
+def _merge(writer: _RunWriter, a: Run, b: Run) -> None:
+    """One run holding A's and B's entries, written slice by slice: never a whole run in memory."""
+    ids = np.unique(np.concatenate([a["doc_id"], b["doc_id"]]))
+    a_docs, b_docs = np.searchsorted(ids, a["doc_id"]), np.searchsorted(ids, b["doc_id"])
+    counts = np.zeros(len(ids), dtype=np.int64)
+    counts[a_docs] += a["doc_entries"]
+    counts[b_docs] += b["doc_entries"]
+    writer.put("doc_id", ids)
+    writer.put("doc_entries", counts)
+    _merge_entries(writer, a, b, a_docs.astype(np.uint32), b_docs.astype(np.uint32))
+    _merge_lowest(writer, "exact", (a["exact_value"], a["exact_seq"]), (b["exact_value"], b["exact_seq"]))
+    writer.declare("band_value", np.uint32)
+    writer.declare("band_seq", np.uint32)
+    starts = [0]
+    for j in range(BANDS):
+        before = writer.arrays["band_value"][1][0]
+        _merge_lowest(writer, "band", a.band(j), b.band(j), declared=True)
+        starts.append(starts[-1] + writer.arrays["band_value"][1][0] - before)
+    writer.put("band_start", np.array(starts, dtype=np.int64))
+    _merge_contents(writer, a, b)
+
+
+def _merge_entries(
+    writer: _RunWriter, a: Run, b: Run, a_docs: npt.NDArray[np.uint32], b_docs: npt.NDArray[np.uint32]
+) -> None:
+    writer.declare("seq", np.uint32)
+    writer.declare("key_length", np.int32)
+    writer.declare("signature", np.uint8, SIGNATURE_BYTES)
+    writer.declare("doc", np.uint32)
+    writer.declare("paragraph_index", np.int32)
+    writer.declare("part", np.uint32)
+    shift = np.uint32(len(a.meta.parts))
+    for at_a, at_b in _slices(a["seq"], b["seq"], ENTRY_MERGE_ROWS):
+        order = np.argsort(np.concatenate([a["seq"][at_a], b["seq"][at_b]]), kind="stable")
+        columns = {name: (a[name][at_a], b[name][at_b]) for name in _PER_ENTRY}
+        columns["doc"] = (a_docs[a["doc"][at_a]], b_docs[b["doc"][at_b]])
+        columns["part"] = (columns["part"][0], columns["part"][1] + shift)
+        for name, (from_a, from_b) in columns.items():
+            writer.append(name, np.concatenate([from_a, from_b])[order])
+
+
+def _merge_lowest(
+    writer: _RunWriter,
+    prefix: str,
+    a: tuple[npt.NDArray[Any], npt.NDArray[np.uint32]],
+    b: tuple[npt.NDArray[Any], npt.NDArray[np.uint32]],
+    declared: bool = False,
+) -> None:
+    """Two sorted `value -> lowest seq` arrays as one."""
+    if not declared:
+        writer.declare(f"{prefix}_value", a[0].dtype)
+        writer.declare(f"{prefix}_seq", np.uint32)
+    for at_a, at_b in _slices(a[0], b[0], MERGE_ROWS):
+        values = np.concatenate([a[0][at_a], b[0][at_b]])
+        seqs = np.concatenate([a[1][at_a], b[1][at_b]])
+        order = np.lexsort((seqs, values))
+        values, seqs = values[order], seqs[order]
+        keep = _firsts(values)
+        writer.append(f"{prefix}_value", values[keep])
+        writer.append(f"{prefix}_seq", seqs[keep])
+
+
+def _merge_contents(writer: _RunWriter, a: Run, b: Run) -> None:
+    """Two sorted `content hash -> doc_id` arrays as one; the older run's document wins a tie."""
+    hashes, docs = (a["content_hash"], b["content_hash"]), (a["content_doc"], b["content_doc"])
+    writer.declare("content_hash", np.dtype(f"S{max(h.dtype.itemsize for h in hashes)}"))
+    writer.declare("content_doc", np.dtype(f"S{max(d.dtype.itemsize for d in docs)}"))
+    for at_a, at_b in _slices(hashes[0], hashes[1], MERGE_ROWS):
+        values = np.concatenate([hashes[0][at_a], hashes[1][at_b]])
+        owners = np.concatenate([docs[0][at_a], docs[1][at_b]])
+        order = np.argsort(values, kind="stable")
+        keep = _firsts(values[order])
+        writer.append("content_hash", values[order][keep])
+        writer.append("content_doc", owners[order][keep])
+
+
+def _slices(a: npt.NDArray[Any], b: npt.NDArray[Any], rows: int) -> Iterator[tuple[slice, slice]]:
+    """Matching slices of two sorted arrays of distinct values, each at most ROWS long, splitting no value."""
+    i = j = 0
+    while i < len(a) or j < len(b):
+        bounds = [v[k + rows] for v, k in ((a, i), (b, j)) if k + rows < len(v)]
+        if bounds:
+            bound = min(bounds)
+            end_a = i + int(np.searchsorted(a[i : i + rows + 1], bound))
+            end_b = j + int(np.searchsorted(b[j : j + rows + 1], bound))
+        else:
+            end_a, end_b = len(a), len(b)
+        yield slice(i, end_a), slice(j, end_b)
+        i, j = end_a, end_b
+
+
+class CachedEntries:
+    """Entries of earlier batches, answered from the cache's runs: what `Frozen` answers, read from disk."""
+
+    def __init__(self, runs: Sequence[Run], fetch: KeyFetcher | None) -> None:
+        self.runs = list(runs)
+        self.size: int = sum(r.entries for r in self.runs)
+        self._ranges = [(int(r["seq"][0]), int(r["seq"][-1])) if r.entries else (0, -1) for r in self.runs]
+        self._fetch = fetch
+        self._keys: dict[int, str] = {}
+
+    def numbered_in_order(self) -> bool:
+        """Whether the entries are numbered 0 .. size - 1, as every index this code writes is."""
+        ends = [end for _, end in self._ranges if end >= 0]
+        return max(ends, default=-1) == self.size - 1
+
+    def first_exact(self, hashes: npt.NDArray[np.uint64]) -> npt.NDArray[np.int64]:
+        return _lowest((first_in_sorted(r["exact_value"], r["exact_seq"], hashes) for r in self.runs), len(hashes))
+
+    def first_bands(self, bands: BandKeys) -> npt.NDArray[np.int64]:
+        """The lowest entry sharing each band key: one column per band."""
+        columns = [
+            _lowest((first_in_sorted(*r.band(j), bands[:, j]) for r in self.runs), len(bands)) for j in range(BANDS)
+        ]
+        return np.stack(columns, axis=1)
+
+    def entry_count(self, doc_id: str) -> int:
+        key, total = doc_id.encode(), 0
+        for run in self.runs:
+            ids = run["doc_id"]
+            at = int(np.searchsorted(ids, key))
+            if at < len(ids) and ids[at] == key:
+                total += int(run["doc_entries"][at])
+        return total
+
+    def key_length(self, seq: int) -> int:
+        run, at = self._locate(seq)
+        return int(run["key_length"][at])
+
+    def signature(self, seq: int) -> Signatures:
+        run, at = self._locate(seq)
+        row: Signatures = np.asarray(run["signature"][at])
+        return row
+
+    def doc_id(self, seq: int) -> str:
+        run, at = self._locate(seq)
+        return bytes(run["doc_id"][run["doc"][at]]).decode()
+
+    def paragraph_id(self, seq: int) -> str:
+        run, at = self._locate(seq)
+        return f"{self.doc_id(seq)}:{run['paragraph_index'][at]}"
+
+    def key(self, seq: int) -> str:
+        """The matching key of an earlier entry, read from its paragraphs file the first time it is needed."""
+        if seq not in self._keys:
+            if self._fetch is None:
+                raise LookupError("this index cannot read earlier paragraphs")
+            run, at = self._locate(seq)
+            part = run.meta.parts[int(run["part"][at])]
+            (key,) = self._fetch(part, [(self.doc_id(seq), int(run["paragraph_index"][at]))])
+            self._keys[seq] = key
+        return self._keys[seq]
+
+    def _locate(self, seq: int) -> tuple[Run, int]:
+        for run, (first, last) in zip(self.runs, self._ranges, strict=True):
+            if first <= seq <= last:
+                seqs = run["seq"]
+                at = int(np.searchsorted(seqs, seq))
+                if at < len(seqs) and int(seqs[at]) == seq:
+                    return run, at
+        raise KeyError(seq)
+
+
+class CachedContents:
+    """Content hash -> the document that first had it, over the cache's runs."""
+
+    def __init__(self, runs: Sequence[Run]) -> None:
+        self.runs = list(runs)
+
+    def get(self, content: str) -> str | None:
+        key = content.encode()
+        for run in self.runs:
+            hashes = run["content_hash"]
+            at = int(np.searchsorted(hashes, key))
+            if at < len(hashes) and hashes[at] == key:
+                return bytes(run["content_doc"][at]).decode()
+        return None
+
+    def __len__(self) -> int:
+        """Distinct hashes over all runs (a hash two runs hold counts once); reads every run."""
+        total = 0
+        for i, run in enumerate(self.runs):
+            new = np.ones(len(run["content_hash"]), dtype=np.bool_)
+            for earlier in self.runs[:i]:
+                new &= ~_holds(earlier["content_hash"], run["content_hash"])
+            total += int(new.sum())
+        return total
+
+
+def _holds(sorted_values: npt.NDArray[Any], values: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
+    if not len(sorted_values):
+        return np.zeros(len(values), dtype=np.bool_)
+    at = np.minimum(np.searchsorted(sorted_values, values), len(sorted_values) - 1)
+    return np.asarray(sorted_values[at] == values)
+
+
+def _lowest(answers: Iterable[npt.NDArray[np.int64]], count: int) -> npt.NDArray[np.int64]:
+    """Per query, the lowest non-negative answer of all runs, -1 where none has one."""
+    best = np.full(count, -1, dtype=np.int64)
+    for found in answers:
+        best = np.where((found >= 0) & ((best < 0) | (found < best)), found, best)
+    return best
+
+
+def open_cached(store: DatasetStore, folder: Path | None = None) -> tuple[CachedEntries, CachedContents]:
+    """The cache of STORE's DEST brought up to date, and its entries and contents looked up from disk."""
+    dest = store.dest
+    cache = IndexCache.open(folder or cache_folder(dest))
+    cache.refresh(dest)
+    runs = cache.opened()
+    texts = ParagraphKeys(dest)
+    return CachedEntries(runs, texts.fetch), CachedContents(runs)

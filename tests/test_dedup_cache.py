@@ -1,0 +1,212 @@
+"""The on-disk index cache answers exactly what the whole index loaded in memory answers, however its runs
+were built, merged, made stale or cut short."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from reportflow.flows.steps import dedup_cache
+from reportflow.flows.steps.dedup_cache import CACHE_DIR, IndexCache, open_cached
+from reportflow.flows.steps.dedup_index import INDEX_SCHEMA, SeenIndex, load_index, load_whole_index
+from reportflow.flows.steps.minhash import BANDS, SIGNATURE_BYTES, band_keys
+from reportflow.flows.steps.store import INDEX_DIR, Batch, DatasetStore
+from reportflow.schemas import DocumentRecord
+
+DAY = date(2026, 11, 20)
+
+
+@pytest.fixture(autouse=True)
+def small_slices(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs of a few hundred entries and merges in slices of a few dozen: every path taken on small data."""
+    monkeypatch.setattr(dedup_cache, "ABSORB_ROWS", 150)
+    monkeypatch.setattr(dedup_cache, "MERGE_ROWS", 37)
+    monkeypatch.setattr(dedup_cache, "ENTRY_MERGE_ROWS", 23)
+
+
+def _index_part(rng: np.random.Generator, first_seq: int, rows: int, doc_prefix: str) -> pa.Table:
+    """Entries whose key hashes and band keys often repeat (a small alphabet), some without a signature."""
+    docs = rng.integers(0, max(1, rows // 10), rows)
+    sigs = rng.integers(0, 3, (rows, SIGNATURE_BYTES), dtype=np.uint8)
+    has = rng.random(rows) < 0.8
+    signatures = pa.array([s.tobytes() if h else None for s, h in zip(sigs, has, strict=True)], pa.binary(128))
+    return pa.table(
+        {
+            "seq": pa.array(np.arange(first_seq, first_seq + rows), pa.int64()),
+            "doc_id": pa.array([f"{doc_prefix}{d}" for d in docs], pa.string()).dictionary_encode(),
+            "paragraph_index": pa.array(rng.integers(0, 50, rows), pa.int32()),
+            "key_hash": pa.array(rng.integers(0, 40, rows), pa.uint64()),
+            "key_length": pa.array(rng.integers(1, 900, rows), pa.int32()),
+            "signature": signatures,
+        },
+        schema=INDEX_SCHEMA,
+    )
+
+
+def _documents(rng: np.random.Generator, count: int, prefix: str) -> list[DocumentRecord]:
+    """Documents with a content hash of their own (as dedup writes them: a document that copies none holds a
+    hash no other document of that kind holds), some copies, some without a hash."""
+    now = datetime(2026, 11, 20, tzinfo=UTC)
+    return [
+        DocumentRecord(
+            doc_id=f"{prefix}{i}",
+            source_uri=f"/in/{prefix}{i}.txt",
+            source_format="txt",
+            extraction="text",
+            title=None,
+            published_date=None,
+            author=None,
+            language="vi",
+            page_count=None,
+            paragraph_count=1,
+            duplicate_paragraph_count=0,
+            duplicate_of_doc_id="someone" if rng.random() < 0.2 else None,
+            run_id="r",
+            ingested_at=now,
+            content_hash=None if rng.random() < 0.1 else f"h-{prefix}{i}",
+        )
+        for i in range(count)
+    ]
+
+
+def _archive(dest: Path, batches: int, seed: int = 3) -> DatasetStore:
+    rng, store, seq = np.random.default_rng(seed), DatasetStore(dest), 0
+    for b in range(batches):
+        rows = int(rng.integers(1, 120))
+        index = _index_part(rng, seq, rows, f"b{b}-")
+        store.commit(f"batch-{b:03d}", DAY, Batch(index=index, documents=_documents(rng, rows // 10 + 1, f"b{b}-")))
+        seq += rows
+    return store
+
+
+def _answers(index: SeenIndex, rng: np.random.Generator) -> dict[str, object]:
+    frozen = index.frozen
+    hashes = rng.integers(0, 60, 500).astype(np.uint64)
+    bands = band_keys(rng.integers(0, 4, (300, SIGNATURE_BYTES), dtype=np.uint8))
+    seqs = range(frozen.size)
+    docs = sorted({frozen.doc_id(s) for s in seqs}) + ["nobody"]
+    return {
+        "size": frozen.size,
+        "exact": frozen.first_exact(hashes).tolist(),
+        "bands": frozen.first_bands(bands).tolist(),
+        "entries": [(frozen.key_length(s), frozen.paragraph_id(s), frozen.signature(s).tobytes()) for s in seqs],
+        "counts": [frozen.entry_count(d) for d in docs],
+        "contents": [index.contents.get(f"h-{d}") for d in docs],
+    }
+
+
+def _same_as_whole(store: DatasetStore) -> None:
+    cached, whole = load_index(store), load_whole_index(store)
+    assert _answers(cached, np.random.default_rng(9)) == _answers(whole, np.random.default_rng(9))
+    assert type(cached.frozen).__name__ == "CachedEntries"
+
+
+def test_lookups_equal_the_whole_index_in_memory(tmp_path: Path) -> None:
+    store = _archive(tmp_path, 12)
+    _same_as_whole(store)
+    cache = IndexCache.open(tmp_path / CACHE_DIR)
+    assert 1 < len(cache.runs) <= 1 + int(np.log2(sum(len(r.files) for r in cache.runs)))  # merged, not one per file
+
+
+def test_new_batches_are_absorbed_reading_only_their_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = _archive(tmp_path, 6)
+    load_index(store)
+    rng = np.random.default_rng(11)
+    first = load_whole_index(store).frozen.size
+    store.commit("later", DAY, Batch(index=_index_part(rng, first, 40, "later-"), documents=_documents(rng, 3, "l")))
+    read: list[str] = []
+    reader = dedup_cache._read_part
+    monkeypatch.setattr(dedup_cache, "_read_part", lambda dest, f: read.append(f) or reader(dest, f))
+    _same_as_whole(store)
+    assert sorted(read) == sorted(
+        f"{folder}/ingest_date={DAY}/part-later.parquet" for folder in (INDEX_DIR, "documents")
+    )
+
+
+def test_a_rewritten_day_is_rebuilt_from_its_new_files(tmp_path: Path) -> None:
+    store = _archive(tmp_path, 8)
+    load_index(store)
+    for folder in (INDEX_DIR, "documents"):  # what `reportflow compact` does to a day
+        day = tmp_path / folder / f"ingest_date={DAY}"
+        parts = sorted(day.glob("part-*.parquet"))
+        merged = pa.concat_tables([pq.read_table(p, partitioning=None) for p in parts])
+        for p in parts:
+            p.unlink()
+        pq.write_table(merged, day / "part-compacted.parquet")
+    _same_as_whole(store)
+    runs = IndexCache.open(tmp_path / CACHE_DIR).runs
+    assert {f for r in runs for f in r.files} == {
+        f"{INDEX_DIR}/ingest_date={DAY}/part-compacted.parquet",
+        f"documents/ingest_date={DAY}/part-compacted.parquet",
+    }
+
+
+def test_a_missing_or_damaged_cache_is_rebuilt(tmp_path: Path) -> None:
+    store = _archive(tmp_path, 5)
+    load_index(store)
+    folder = tmp_path / CACHE_DIR
+    run = next(p for p in folder.iterdir() if p.name.startswith("run-"))
+    (run / "signature.bin").write_bytes(b"cut short")
+    _same_as_whole(store)
+    (folder / "manifest.json").write_text("{not json")
+    _same_as_whole(store)
+    shutil.rmtree(folder)
+    _same_as_whole(store)
+
+
+def test_a_cache_update_killed_half_way_leaves_it_stale_never_wrong(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = _archive(tmp_path, 4)
+    load_index(store)
+    _archive_more(store, 5)
+    merge = dedup_cache._merge
+
+    def killed(writer: object, a: object, b: object) -> None:
+        merge(writer, a, b)  # type: ignore[arg-type]
+        raise KeyboardInterrupt  # the arrays written, the run not yet installed
+
+    monkeypatch.setattr(dedup_cache, "_merge", killed)
+    with pytest.raises(KeyboardInterrupt):
+        load_index(store)
+    monkeypatch.setattr(dedup_cache, "_merge", merge)
+    assert any(p.name.startswith("tmp-") for p in (tmp_path / CACHE_DIR).iterdir())
+    _same_as_whole(store)
+    assert not any(p.name.startswith("tmp-") for p in (tmp_path / CACHE_DIR).iterdir())
+
+
+def _archive_more(store: DatasetStore, batches: int) -> None:
+    rng, seq = np.random.default_rng(21), load_whole_index(store).frozen.size
+    for b in range(batches):
+        store.commit(f"more-{b}", DAY, Batch(index=_index_part(rng, seq, 30, f"m{b}-")))
+        seq += 30
+
+
+def test_an_empty_dest_has_no_entries_and_writes_no_cache(tmp_path: Path) -> None:
+    entries, contents = open_cached(DatasetStore(tmp_path))
+    assert entries.size == 0 and len(contents) == 0
+    assert entries.first_bands(np.zeros((2, BANDS), dtype=np.uint32)).tolist() == [[-1] * BANDS] * 2
+    assert not (tmp_path / CACHE_DIR).exists()
+
+
+def test_entries_not_numbered_in_order_are_loaded_whole(tmp_path: Path) -> None:
+    store = DatasetStore(tmp_path)
+    store.commit("gap", DAY, Batch(index=_index_part(np.random.default_rng(2), 5, 20, "g")))
+    index = load_index(store)
+    assert type(index.frozen).__name__ == "Frozen" and index.frozen.size == 20
+
+
+def test_an_s3_like_dest_keeps_its_cache_under_the_cache_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(dedup_cache.CACHE_ENV, str(tmp_path / "cache"))
+    store = _archive(tmp_path / "dest", 3)
+    _same_as_whole(store)
+    assert not (tmp_path / "dest" / CACHE_DIR).exists()
+    assert len(list((tmp_path / "cache").glob("*/manifest.json"))) == 1
