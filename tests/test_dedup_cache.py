@@ -90,7 +90,7 @@ def _answers(index: SeenIndex, rng: np.random.Generator) -> dict[str, object]:
     hashes = rng.integers(0, 60, 500).astype(np.uint64)
     bands = band_keys(rng.integers(0, 4, (300, SIGNATURE_BYTES), dtype=np.uint8))
     seqs = range(frozen.size)
-    docs = sorted({frozen.doc_id(s) for s in seqs}) + ["nobody"]
+    docs = [*sorted({frozen.doc_id(s) for s in seqs}), "nobody"]
     return {
         "size": frozen.size,
         "exact": frozen.first_exact(hashes).tolist(),
