@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -13,8 +14,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from reportflow.flows.steps import dedup_cache
-from reportflow.flows.steps.dedup_cache import CACHE_DIR, IndexCache, open_cached
+from reportflow.flows.steps.dedup_cache import CACHE_DIR, IndexCache, cache_folder, open_cached
 from reportflow.flows.steps.dedup_index import INDEX_SCHEMA, SeenIndex, load_index, load_whole_index
+from reportflow.flows.steps.destination import Destination, LocalDestination, S3Destination
 from reportflow.flows.steps.minhash import BANDS, SIGNATURE_BYTES, band_keys
 from reportflow.flows.steps.store import INDEX_DIR, Batch, DatasetStore
 from reportflow.schemas import DocumentRecord
@@ -122,7 +124,12 @@ def test_new_batches_are_absorbed_reading_only_their_files(tmp_path: Path, monke
     store.commit("later", DAY, Batch(index=_index_part(rng, first, 40, "later-"), documents=_documents(rng, 3, "l")))
     read: list[str] = []
     reader = dedup_cache._read_part
-    monkeypatch.setattr(dedup_cache, "_read_part", lambda dest, f: read.append(f) or reader(dest, f))
+
+    def reading(dest: Destination, relative: str) -> pa.Table:
+        read.append(relative)
+        return reader(dest, relative)
+
+    monkeypatch.setattr(dedup_cache, "_read_part", reading)
     _same_as_whole(store)
     assert sorted(read) == sorted(
         f"{folder}/ingest_date={DAY}/part-later.parquet" for folder in (INDEX_DIR, "documents")
@@ -168,8 +175,8 @@ def test_a_cache_update_killed_half_way_leaves_it_stale_never_wrong(
     _archive_more(store, 5)
     merge = dedup_cache._merge
 
-    def killed(writer: object, a: object, b: object) -> None:
-        merge(writer, a, b)  # type: ignore[arg-type]
+    def killed(writer: Any, a: Any, b: Any) -> None:
+        merge(writer, a, b)
         raise KeyboardInterrupt  # the arrays written, the run not yet installed
 
     monkeypatch.setattr(dedup_cache, "_merge", killed)
@@ -202,11 +209,22 @@ def test_entries_not_numbered_in_order_are_loaded_whole(tmp_path: Path) -> None:
     assert type(index.frozen).__name__ == "Frozen" and index.frozen.size == 20
 
 
-def test_an_s3_like_dest_keeps_its_cache_under_the_cache_folder(
+def test_an_s3_dest_keeps_its_cache_in_a_folder_of_this_machine(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(dedup_cache.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # never reached: nothing is read
+    one, other = S3Destination("s3://bucket/one"), S3Destination("s3://bucket/other")
+    assert cache_folder(one).parent == cache_folder(other).parent == tmp_path / "cache"
+    assert cache_folder(one) != cache_folder(other)
+    assert cache_folder(LocalDestination(tmp_path / "dest")) == tmp_path / "dest" / CACHE_DIR
+
+
+def test_a_cache_kept_outside_dest_answers_the_same(tmp_path: Path) -> None:
     store = _archive(tmp_path / "dest", 3)
-    _same_as_whole(store)
+    entries, _ = open_cached(store, tmp_path / "elsewhere")
+    whole = load_whole_index(store).frozen
+    hashes = np.arange(60, dtype=np.uint64)
+    assert entries.first_exact(hashes).tolist() == whole.first_exact(hashes).tolist()
     assert not (tmp_path / "dest" / CACHE_DIR).exists()
-    assert len(list((tmp_path / "cache").glob("*/manifest.json"))) == 1
+    assert (tmp_path / "elsewhere" / "manifest.json").exists()

@@ -54,7 +54,7 @@ from reportflow.schemas.records import arrow_schema
 log = logging.getLogger(__name__)
 
 CACHE_DIR = "_reportflow/index_cache"
-# A folder under which each DEST gets a cache of its own (keyed by its URL); the default for S3 DESTs.
+# The folder under which each S3 DEST gets a cache of its own, keyed by its URL (default: the user's cache).
 CACHE_ENV = "REPORTFLOW_INDEX_CACHE"
 PARTS = "ingest_date=*/part-*.parquet"
 # Rows of DEST's files read at once into one new run, and rows of a run merged at once.
@@ -68,13 +68,11 @@ _PER_ENTRY = ("seq", "key_length", "signature", "doc", "paragraph_index", "part"
 
 def cache_folder(dest: Destination) -> Path:
     """Inside a local DEST, so that it travels with it; for S3, a folder of this machine's own."""
-    base = os.environ.get(CACHE_ENV)
-    if base:
-        return Path(base) / _dest_key(dest)
     if isinstance(dest, LocalDestination):
         return Path(dest.root) / CACHE_DIR
     home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(home) / "reportflow" / "index" / _dest_key(dest)
+    base = os.environ.get(CACHE_ENV) or str(Path(home) / "reportflow" / "index")
+    return Path(base) / _dest_key(dest)
 
 
 def _dest_key(dest: Destination) -> str:
