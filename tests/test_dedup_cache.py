@@ -228,3 +228,12 @@ def test_a_cache_kept_outside_dest_answers_the_same(tmp_path: Path) -> None:
     assert entries.first_exact(hashes).tolist() == whole.first_exact(hashes).tolist()
     assert not (tmp_path / "dest" / CACHE_DIR).exists()
     assert (tmp_path / "elsewhere" / "manifest.json").exists()
+
+
+def test_ids_longer_than_any_held_are_not_found_cut_short(tmp_path: Path) -> None:
+    store = _archive(tmp_path, 2)
+    index = load_index(store)
+    held = index.frozen.doc_id(0)
+    assert index.frozen.entry_count(held) > 0
+    assert index.frozen.entry_count(held + "-and-more" * 20) == 0
+    assert index.contents.get(f"h-{held}" + "x" * 100) is None

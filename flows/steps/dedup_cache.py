@@ -468,12 +468,10 @@ class CachedEntries:
         return np.stack(columns, axis=1)
 
     def entry_count(self, doc_id: str) -> int:
-        key, total = doc_id.encode(), 0
+        total = 0
         for run in self.runs:
-            ids = run["doc_id"]
-            at = int(np.searchsorted(ids, key))
-            if at < len(ids) and ids[at] == key:
-                total += int(run["doc_entries"][at])
+            at = _position(run["doc_id"], doc_id.encode())
+            total += int(run["doc_entries"][at]) if at >= 0 else 0
         return total
 
     def key_length(self, seq: int) -> int:
@@ -507,11 +505,21 @@ class CachedEntries:
     def _locate(self, seq: int) -> tuple[Run, int]:
         for run, (first, last) in zip(self.runs, self._ranges, strict=True):
             if first <= seq <= last:
-                seqs = run["seq"]
-                at = int(np.searchsorted(seqs, seq))
-                if at < len(seqs) and int(seqs[at]) == seq:
+                if last - first + 1 == run.entries:  # the usual run: its entries numbered without a gap
+                    return run, seq - first
+                at = _position(run["seq"], seq)
+                if at >= 0:
                     return run, at
         raise KeyError(seq)
+
+
+def _position(sorted_values: npt.NDArray[Any], value: object) -> int:
+    """Where VALUE is in SORTED_VALUES, -1 if absent; VALUE in the array's own type, so that nothing is cast."""
+    if not len(sorted_values) or (isinstance(value, bytes) and len(value) > sorted_values.dtype.itemsize):
+        return -1  # a longer string than any there would be cut to their width
+    key = np.array(value, dtype=sorted_values.dtype)
+    at = int(np.searchsorted(sorted_values, key))
+    return at if at < len(sorted_values) and sorted_values[at] == key else -1
 
 
 class CachedContents:
@@ -521,11 +529,9 @@ class CachedContents:
         self.runs = list(runs)
 
     def get(self, content: str) -> str | None:
-        key = content.encode()
         for run in self.runs:
-            hashes = run["content_hash"]
-            at = int(np.searchsorted(hashes, key))
-            if at < len(hashes) and hashes[at] == key:
+            at = _position(run["content_hash"], content.encode())
+            if at >= 0:
                 return bytes(run["content_doc"][at]).decode()
         return None
 
