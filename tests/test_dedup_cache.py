@@ -14,6 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from reportflow.flows.steps import dedup_cache
+from reportflow.flows.steps.compact import compact
 from reportflow.flows.steps.dedup_cache import CACHE_DIR, IndexCache, cache_folder, open_cached
 from reportflow.flows.steps.dedup_index import INDEX_SCHEMA, SeenIndex, load_index, load_whole_index
 from reportflow.flows.steps.destination import Destination, LocalDestination, S3Destination
@@ -122,14 +123,7 @@ def test_new_batches_are_absorbed_reading_only_their_files(tmp_path: Path, monke
     rng = np.random.default_rng(11)
     first = load_whole_index(store).frozen.size
     store.commit("later", DAY, Batch(index=_index_part(rng, first, 40, "later-"), documents=_documents(rng, 3, "l")))
-    read: list[str] = []
-    reader = dedup_cache._read_part
-
-    def reading(dest: Destination, relative: str) -> pa.Table:
-        read.append(relative)
-        return reader(dest, relative)
-
-    monkeypatch.setattr(dedup_cache, "_read_part", reading)
+    read = _counting_reads(monkeypatch)
     _same_as_whole(store)
     assert sorted(read) == sorted(
         f"{folder}/ingest_date={DAY}/part-later.parquet" for folder in (INDEX_DIR, "documents")
@@ -237,3 +231,44 @@ def test_ids_longer_than_any_held_are_not_found_cut_short(tmp_path: Path) -> Non
     assert index.frozen.entry_count(held) > 0
     assert index.frozen.entry_count(held + "-and-more" * 20) == 0
     assert index.contents.get(f"h-{held}" + "x" * 100) is None
+
+
+def _counting_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    read: list[str] = []
+    reader = dedup_cache._read_part
+
+    def reading(dest: Destination, relative: str) -> pa.Table:
+        read.append(relative)
+        return reader(dest, relative)
+
+    monkeypatch.setattr(dedup_cache, "_read_part", reading)
+    return read
+
+
+def test_a_compaction_of_absorbed_parts_is_followed_without_reading_them_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = _archive(tmp_path, 7)
+    load_index(store)
+    runs_before = [r.name for r in IndexCache.open(tmp_path / CACHE_DIR).runs]
+    assert compact(tmp_path).partitions == 1
+    read = _counting_reads(monkeypatch)
+    _same_as_whole(store)
+    assert read == []
+    runs = IndexCache.open(tmp_path / CACHE_DIR).runs
+    assert [r.name for r in runs] == runs_before
+    assert {f for r in runs for f in r.files} == {
+        str(p.relative_to(tmp_path)) for f in (INDEX_DIR, "documents") for p in (tmp_path / f).rglob("*.parquet")
+    }
+
+
+def test_a_compaction_of_parts_not_all_absorbed_is_rebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = _archive(tmp_path, 5)
+    load_index(store)
+    _archive_more(store, 2)  # committed after the cache was last brought up to date
+    compact(tmp_path)
+    read = _counting_reads(monkeypatch)
+    _same_as_whole(store)
+    assert sorted(read) == sorted(
+        str(p.relative_to(tmp_path)) for f in (INDEX_DIR, "documents") for p in (tmp_path / f).rglob("*.parquet")
+    )

@@ -9,7 +9,8 @@ and fails loudly on the moved files instead of silently missing the day. The par
 and the dedup index of a day are compacted together under one file name, since the index
 finds paragraph texts by file. A journal written once every new folder is ready makes the
 swap finish after a crash (by the next `compact` or `run`); without it the new folders are
-dropped and nothing has changed. Plain module, no Prefect.
+dropped and nothing has changed. The dedup index cache is told which files replaced which, so that it
+keeps its runs instead of rebuilding them (a crash in between only leaves it stale). Plain module, no Prefect.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from reportflow.flows.steps.destination import fsync_dir, write_atomic
+from reportflow.flows.steps.dedup_cache import follow_compaction
+from reportflow.flows.steps.destination import LocalDestination, fsync_dir, write_atomic
 from reportflow.flows.steps.store import DATASETS, FILE_STATES, FILES_DIR, INDEX_DIR, DatasetStore
 
 log = logging.getLogger(__name__)
@@ -82,6 +84,7 @@ def _compact_day(root: Path, day: str, folders: list[str]) -> None:
     workspace = _workspace(root)
     shutil.rmtree(workspace, ignore_errors=True)
     name = f"part-compacted-{uuid.uuid4().hex}.parquet"
+    replaced = {f: [str(p.relative_to(root)) for p in _parts(root / f / day)] for f in folders}
     for folder in folders:
         staged = workspace / folder / day
         staged.mkdir(parents=True)
@@ -91,6 +94,7 @@ def _compact_day(root: Path, day: str, folders: list[str]) -> None:
     fsync_dir(workspace)
     _swap_all(root, day, folders, name)
     _retire(root, workspace)
+    follow_compaction(LocalDestination(root), replaced, {f: f"{f}/{day}/{name}" for f in folders})
 
 
 def _swap_all(root: Path, day: str, folders: list[str], name: str) -> None:

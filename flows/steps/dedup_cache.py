@@ -203,10 +203,10 @@ class IndexCache:
         for group in _groups(dest, [f for f in listed if f not in held]):
             self.runs.append(self._absorb(dest, group, listed))
             self._merge_while_unbalanced()
-            self._save()
+            self.save()
             changed = False
         if changed or (self.runs and not (self.folder / _MANIFEST).exists()):
-            self._save()
+            self.save()
         self._sweep()
 
     def opened(self) -> list[Run]:
@@ -241,7 +241,7 @@ class IndexCache:
         writer.folder.rename(self.folder / name)
         return RunMeta(name, files, parts, arrays)
 
-    def _save(self) -> None:
+    def save(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         manifest = {"format": _FORMAT, "runs": [r.to_json() for r in self.runs]}
         write_atomic(self.folder / _MANIFEST, json.dumps(manifest).encode())
@@ -559,6 +559,33 @@ def _lowest(answers: Iterable[npt.NDArray[np.int64]], count: int) -> npt.NDArray
     for found in answers:
         best = np.where((found >= 0) & ((best < 0) | (found < best)), found, best)
     return best
+
+
+def absorb_new_parts(store: DatasetStore) -> None:
+    """Bring the cache up to date with what a run just committed (a few small files read back), so that a
+    compaction that follows finds every part of the day absorbed and the cache follows it (`follow_compaction`)."""
+    try:
+        IndexCache.open(cache_folder(store.dest)).refresh(store.dest)
+    except OSError as e:
+        log.warning("the index cache could not be brought up to date (%s); the next run will", e)
+
+
+def follow_compaction(dest: LocalDestination, replaced: dict[str, list[str]], by: dict[str, str]) -> None:
+    """After a day's files were compacted (REPLACED: folder -> its former parts, BY: folder -> the new part),
+    the runs that had absorbed them name the new file instead, which holds the same rows; nothing is rebuilt.
+    Only when every former part was absorbed: otherwise the next refresh rebuilds what is affected."""
+    cache = IndexCache.open(cache_folder(dest))
+    held = {f for r in cache.runs for f in r.files}
+    folders = [f for f in (INDEX_DIR, "documents") if f in replaced]
+    if not cache.runs or not all(set(replaced[f]) <= held for f in folders):
+        return
+    renamed = {old: by[f] for f in folders for old in replaced[f]}
+    sizes = {by[f]: (dest.root / by[f]).stat().st_size for f in folders}
+    for run in cache.runs:
+        kept = {f: size for f, size in run.files.items() if f not in renamed}
+        run.files = kept | {renamed[f]: sizes[renamed[f]] for f in run.files if f in renamed}
+        run.parts = [renamed.get(part, part) for part in run.parts]
+    cache.save()
 
 
 def open_cached(store: DatasetStore, folder: Path | None = None) -> tuple[CachedEntries, CachedContents]:
