@@ -13,14 +13,18 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from reportflow.flows.steps import compact as compact_module
 from reportflow.flows.steps import dedup_cache
+from reportflow.flows.steps import store as store_module
 from reportflow.flows.steps.compact import compact
-from reportflow.flows.steps.dedup_cache import CACHE_DIR, IndexCache, cache_folder, open_cached
-from reportflow.flows.steps.dedup_index import INDEX_SCHEMA, SeenIndex, load_index, load_whole_index
+from reportflow.flows.steps.dedup import flag_document
+from reportflow.flows.steps.dedup_cache import CACHE_DIR, IndexCache, absorb_new_parts, cache_folder, open_cached
+from reportflow.flows.steps.dedup_index import INDEX_SCHEMA, ParagraphKeys, SeenIndex, load_index, load_whole_index
 from reportflow.flows.steps.destination import Destination, LocalDestination, S3Destination
 from reportflow.flows.steps.minhash import BANDS, SIGNATURE_BYTES, band_keys
 from reportflow.flows.steps.store import INDEX_DIR, Batch, DatasetStore
-from reportflow.schemas import DocumentRecord
+from reportflow.schemas import Block, DocumentRecord, ParsedDocument
+from tests.bench.gen_archive import random_texts, vocabulary
 
 DAY = date(2026, 11, 20)
 
@@ -272,3 +276,37 @@ def test_a_compaction_of_parts_not_all_absorbed_is_rebuilt(tmp_path: Path, monke
     assert sorted(read) == sorted(
         str(p.relative_to(tmp_path)) for f in (INDEX_DIR, "documents") for p in (tmp_path / f).rglob("*.parquet")
     )
+
+
+def _document(texts: list[str]) -> ParsedDocument:
+    return ParsedDocument("txt", "text", tuple(Block(t) for t in texts), language="vi")
+
+
+def test_a_candidate_is_read_from_its_one_row_group_also_after_compaction(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_module, "PARAGRAPH_ROW_GROUP", 3)
+    monkeypatch.setattr(compact_module, "PARAGRAPH_ROW_GROUP", 3)
+    rng = np.random.default_rng(4)
+    texts = random_texts(60, rng, vocabulary(rng))
+    store = DatasetStore(tmp_path)
+    for b in range(3):  # three nights of two 10-paragraph documents
+        with store.locked():
+            index = load_index(store)
+            docs = [flag_document(f"n{b}-{d}", _document(texts[20 * b + 10 * d :][:10]), index, "r") for d in (0, 1)]
+            paragraphs = [p for f in docs for p in f.paragraphs]
+            store.commit(f"night-{b}", DAY, Batch(paragraphs=paragraphs, index=index.unwritten()))
+            absorb_new_parts(store)
+    assert compact(tmp_path).partitions == 1
+    [paragraphs] = (tmp_path / "paragraphs").rglob("*.parquet")
+    assert pq.ParquetFile(paragraphs).metadata.num_row_groups == 20
+    read = _counting_reads(monkeypatch)
+    index = load_index(store)
+    assert read == []  # the cache followed the compaction: its rows moved by each part's offset
+    monkeypatch.setattr(ParagraphKeys, "fetch", lambda *_: pytest.fail("read a whole paragraphs file"))
+    for b, d, i in ((1, 1, 4), (2, 0, 9), (0, 0, 0)):
+        text = texts[20 * b + 10 * d + i]
+        near = text[:10] + ("x" if text[10] != "x" else "y") + text[11:]
+        [flagged] = flag_document(f"new-{b}", _document([near]), index, "r2").paragraphs
+        assert (flagged.is_duplicate, flagged.duplicate_of) == (True, f"n{b}-{d}:{i}")
+    assert index.frozen._texts.groups_read == 3  # type: ignore[attr-defined]

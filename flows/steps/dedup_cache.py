@@ -5,8 +5,10 @@ holds the same entries as a few *runs*, each a folder of flat arrays covering so
 - `exact_value`/`exact_seq`: each key hash with the lowest entry number (`seq`) that has it, sorted;
 - `band_value`/`band_seq`: the same for the MinHash band keys, the 32 bands one after the other
   (`band_start`), entries without a signature left out;
-- per entry, in `seq` order: `seq`, `key_length`, `signature`, `doc` (into `doc_id`), `paragraph_index`
-  and `part` (into the run's list of index parts, which names the paragraphs file holding its text);
+- per entry, in `seq` order: `seq`, `key_length`, `signature`, `doc` (into `doc_id`), `paragraph_index`,
+  `part` (into the run's list of index parts, which names the paragraphs file holding its text) and
+  `row` (its paragraph's row in that file, less the part's `offset` there once compacted), so that a
+  candidate's text is read from its one row group;
 - `doc_id`/`doc_entries`: the run's documents, sorted, with how many entries each brought;
 - `content_hash`/`content_doc`: the content hash of every document that copies none, sorted.
 A lookup binary-searches each run and answers the lowest `seq` (the contract's first occurrence), as the
@@ -35,14 +37,15 @@ from typing import IO, Any
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from reportflow.flows.steps.dedup_index import (
     INDEX_SCHEMA,
-    KeyFetcher,
     ParagraphKeys,
     first_in_sorted,
+    paragraphs_file,
     signature_matrix,
 )
 from reportflow.flows.steps.destination import Destination, LocalDestination, write_atomic
@@ -61,9 +64,10 @@ PARTS = "ingest_date=*/part-*.parquet"
 ABSORB_ROWS = 1_000_000
 MERGE_ROWS = 1 << 20
 ENTRY_MERGE_ROWS = 1 << 17
-_FORMAT = 1
+_FORMAT = 2
+NO_ROW = np.iinfo(np.uint32).max
 _MANIFEST = "manifest.json"
-_PER_ENTRY = ("seq", "key_length", "signature", "doc", "paragraph_index", "part")
+_PER_ENTRY = ("seq", "key_length", "signature", "doc", "paragraph_index", "part", "row")
 
 
 def cache_folder(dest: Destination) -> Path:
@@ -86,6 +90,7 @@ class RunMeta:
     name: str
     files: dict[str, int]
     parts: list[str]
+    offsets: list[int]
     arrays: dict[str, tuple[str, list[int]]]
 
     @property
@@ -93,12 +98,19 @@ class RunMeta:
         return max(1, self.arrays["seq"][1][0] + self.arrays["content_hash"][1][0])
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "files": self.files, "parts": self.parts, "arrays": self.arrays}
+        return {
+            "name": self.name,
+            "files": self.files,
+            "parts": self.parts,
+            "offsets": self.offsets,
+            "arrays": self.arrays,
+        }
 
     @classmethod
     def from_json(cls, values: dict[str, Any]) -> RunMeta:
         arrays = {k: (str(dtype), [int(n) for n in shape]) for k, (dtype, shape) in values["arrays"].items()}
-        return cls(str(values["name"]), dict(values["files"]), list(values["parts"]), arrays)
+        name, files, parts, offsets = values["name"], values["files"], values["parts"], values["offsets"]
+        return cls(str(name), dict(files), list(parts), [int(n) for n in offsets], arrays)
 
 
 class Run:
@@ -219,27 +231,29 @@ class IndexCache:
         parts = [f for f, _ in group if f.startswith(INDEX_DIR + "/")]
         index = [t for f, t in group if f.startswith(INDEX_DIR + "/")]
         documents = [t for f, t in group if not f.startswith(INDEX_DIR + "/")]
+        rows = [_paragraph_rows(dest, part, table) for part, table in zip(parts, index, strict=True)]
         with _RunWriter(self._temporary()) as writer:
-            _write_entries(writer, index)
+            _write_entries(writer, index, rows)
             _write_contents(writer, documents)
-            return self._install(writer, {f: listed[f] for f, _ in group}, parts)
+            return self._install(writer, {f: listed[f] for f, _ in group}, parts, [0] * len(parts))
 
     def _merge_while_unbalanced(self) -> None:
         while len(self.runs) >= 2 and 2 * self.runs[-1].weight >= self.runs[-2].weight:
             older, newer = self.runs[-2], self.runs[-1]
             with _RunWriter(self._temporary()) as writer:
                 _merge(writer, Run(self._path(older), older), Run(self._path(newer), newer))
-                merged = self._install(writer, {**older.files, **newer.files}, older.parts + newer.parts)
+                files, parts = {**older.files, **newer.files}, older.parts + newer.parts
+                merged = self._install(writer, files, parts, older.offsets + newer.offsets)
             self.runs[-2:] = [merged]
 
     def _temporary(self) -> Path:
         return self.folder / f"tmp-{uuid.uuid4().hex}"
 
-    def _install(self, writer: _RunWriter, files: dict[str, int], parts: list[str]) -> RunMeta:
+    def _install(self, writer: _RunWriter, files: dict[str, int], parts: list[str], offsets: list[int]) -> RunMeta:
         arrays = writer.finish()
         name = f"run-{uuid.uuid4().hex}"
         writer.folder.rename(self.folder / name)
-        return RunMeta(name, files, parts, arrays)
+        return RunMeta(name, files, parts, offsets, arrays)
 
     def save(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -282,7 +296,22 @@ def _read_part(dest: Destination, relative: str) -> pa.Table:
     return documents.to_table(columns=["content_hash", "doc_id"], filter=ds.field("duplicate_of_doc_id").is_null())
 
 
-def _write_entries(writer: _RunWriter, tables: list[pa.Table]) -> None:
+def _paragraph_rows(dest: Destination, part: str, index: pa.Table) -> npt.NDArray[np.uint32]:
+    """Each entry's row in the paragraphs file beside its index part (NO_ROW where it is not found)."""
+    path = dest.path(paragraphs_file(part))
+    try:
+        ids = pq.read_table(path, columns=["paragraph_id"], filesystem=dest.filesystem).column("paragraph_id")
+    except (OSError, pa.ArrowInvalid):
+        return np.full(index.num_rows, NO_ROW, dtype=np.uint32)
+    docs = index.column("doc_id").cast(pa.string())
+    wanted = pc.binary_join_element_wise(docs, index.column("paragraph_index").cast(pa.string()), ":")
+    rows = pc.index_in(wanted, value_set=ids).to_numpy(zero_copy_only=False)
+    return (
+        np.where(np.isnan(rows), NO_ROW, rows).astype(np.uint32) if rows.dtype.kind == "f" else rows.astype(np.uint32)
+    )
+
+
+def _write_entries(writer: _RunWriter, tables: list[pa.Table], rows: list[npt.NDArray[np.uint32]]) -> None:
     """A run's entries from index tables: per-entry arrays in `seq` order, and the sorted lookups."""
     table = pa.concat_tables(tables) if tables else INDEX_SCHEMA.empty_table()
     part = np.repeat(np.arange(len(tables), dtype=np.uint32), [t.num_rows for t in tables])
@@ -297,6 +326,7 @@ def _write_entries(writer: _RunWriter, tables: list[pa.Table]) -> None:
     writer.put("doc", docs[order])
     writer.put("paragraph_index", table.column("paragraph_index").to_numpy()[order].astype(np.int32))
     writer.put("part", part[order])
+    writer.put("row", np.concatenate(rows)[order] if rows else np.zeros(0, dtype=np.uint32))
     writer.put("doc_id", ids)
     writer.put("doc_entries", np.bincount(docs, minlength=len(ids)).astype(np.int64))
     exact = _first_of_each(table.column("key_hash").to_numpy()[order], seqs)
@@ -382,6 +412,7 @@ def _merge_entries(
     writer.declare("doc", np.uint32)
     writer.declare("paragraph_index", np.int32)
     writer.declare("part", np.uint32)
+    writer.declare("row", np.uint32)
     shift = np.uint32(len(a.meta.parts))
     for at_a, at_b in _slices(a["seq"], b["seq"], ENTRY_MERGE_ROWS):
         order = np.argsort(np.concatenate([a["seq"][at_a], b["seq"][at_b]]), kind="stable")
@@ -445,11 +476,11 @@ def _slices(a: npt.NDArray[Any], b: npt.NDArray[Any], rows: int) -> Iterator[tup
 class CachedEntries:
     """Entries of earlier batches, answered from the cache's runs: what `Frozen` answers, read from disk."""
 
-    def __init__(self, runs: Sequence[Run], fetch: KeyFetcher | None) -> None:
+    def __init__(self, runs: Sequence[Run], texts: ParagraphKeys) -> None:
         self.runs = list(runs)
         self.size: int = sum(r.entries for r in self.runs)
         self._ranges = [(int(r["seq"][0]), int(r["seq"][-1])) if r.entries else (0, -1) for r in self.runs]
-        self._fetch = fetch
+        self._texts, self._fetch = texts, texts.fetch
         self._keys: dict[int, str] = {}
 
     def numbered_in_order(self) -> bool:
@@ -497,8 +528,12 @@ class CachedEntries:
             if self._fetch is None:
                 raise LookupError("this index cannot read earlier paragraphs")
             run, at = self._locate(seq)
-            part = run.meta.parts[int(run["part"][at])]
-            (key,) = self._fetch(part, [(self.doc_id(seq), int(run["paragraph_index"][at]))])
+            part, row = int(run["part"][at]), int(run["row"][at])
+            paragraph = (self.doc_id(seq), int(run["paragraph_index"][at]))
+            if row == NO_ROW:
+                (key,) = self._fetch(run.meta.parts[part], [paragraph])
+            else:
+                key = self._texts.key_at(run.meta.parts[part], run.meta.offsets[part] + row, paragraph)
             self._keys[seq] = key
         return self._keys[seq]
 
@@ -570,10 +605,13 @@ def absorb_new_parts(store: DatasetStore) -> None:
         log.warning("the index cache could not be brought up to date (%s); the next run will", e)
 
 
-def follow_compaction(dest: LocalDestination, replaced: dict[str, list[str]], by: dict[str, str]) -> None:
-    """After a day's files were compacted (REPLACED: folder -> its former parts, BY: folder -> the new part),
-    the runs that had absorbed them name the new file instead, which holds the same rows; nothing is rebuilt.
-    Only when every former part was absorbed: otherwise the next refresh rebuilds what is affected."""
+def follow_compaction(
+    dest: LocalDestination, replaced: dict[str, list[str]], by: dict[str, str], offsets: dict[str, int]
+) -> None:
+    """After a day's files were compacted (REPLACED: folder -> its former parts, BY: folder -> the new part,
+    OFFSETS: former index part -> where its paragraphs start in the new paragraphs file), the runs that had
+    absorbed them name the new file instead, which holds the same rows; nothing is rebuilt. Only when every
+    former part was absorbed: otherwise the next refresh rebuilds what is affected."""
     cache = IndexCache.open(cache_folder(dest))
     held = {f for r in cache.runs for f in r.files}
     folders = [f for f in (INDEX_DIR, "documents") if f in replaced]
@@ -584,6 +622,7 @@ def follow_compaction(dest: LocalDestination, replaced: dict[str, list[str]], by
     for run in cache.runs:
         kept = {f: size for f, size in run.files.items() if f not in renamed}
         run.files = kept | {renamed[f]: sizes[renamed[f]] for f in run.files if f in renamed}
+        run.offsets = [offsets.get(part, 0) + at for part, at in zip(run.parts, run.offsets, strict=True)]
         run.parts = [renamed.get(part, part) for part in run.parts]
     cache.save()
 
@@ -594,5 +633,4 @@ def open_cached(store: DatasetStore, folder: Path | None = None) -> tuple[Cached
     cache = IndexCache.open(folder or cache_folder(dest))
     cache.refresh(dest)
     runs = cache.opened()
-    texts = ParagraphKeys(dest)
-    return CachedEntries(runs, texts.fetch), CachedContents(runs)
+    return CachedEntries(runs, ParagraphKeys(dest)), CachedContents(runs)

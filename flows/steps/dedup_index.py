@@ -260,25 +260,66 @@ def load_whole_index(store: DatasetStore) -> SeenIndex:
     return SeenIndex(frozen=Frozen(tables, ParagraphKeys(dest).fetch, files), contents=Contents(contents))
 
 
-class ParagraphKeys:
-    """Matching keys of earlier paragraphs, read from the one paragraphs file beside their index part; the
-    recently read files kept."""
+def paragraphs_file(part: str) -> str:
+    """The paragraphs file published with an index part (the same partition and name)."""
+    return "paragraphs/" + part.removeprefix(INDEX_DIR + "/")
 
-    def __init__(self, dest: Destination, cached: int = 8) -> None:
+
+class ParagraphKeys:
+    """Matching keys of earlier paragraphs, read from the paragraphs file beside their index part: the one
+    row group that holds a paragraph whose row is known (`key_at`), else the whole file (`fetch`); the
+    files and row groups read last are kept."""
+
+    def __init__(self, dest: Destination, cached: int = 8, groups: int = 64) -> None:
         self._dest = dest
         self._cache: dict[str, dict[str, str]] = {}
         self._cached = cached
+        self._files: dict[str, tuple[pq.ParquetFile, npt.NDArray[np.int64]]] = {}
+        self._groups: dict[tuple[str, int], pa.Table] = {}
+        self._kept_groups = groups
+        self.groups_read = 0
 
     def fetch(self, part: str, paragraphs: Sequence[tuple[str, int]]) -> list[str]:
         if part not in self._cache:
             if len(self._cache) >= self._cached:
                 del self._cache[next(iter(self._cache))]
-            path = self._dest.path("paragraphs/" + part.removeprefix(INDEX_DIR + "/"))
+            path = self._dest.path(paragraphs_file(part))
             table = pq.read_table(path, columns=["paragraph_id", "text"], filesystem=self._dest.filesystem)
             ids, texts = table["paragraph_id"].to_pylist(), table["text"].to_pylist()
             self._cache[part] = dict(zip(ids, texts, strict=True))
         texts = self._cache[part]
         return [dedup_key(texts[f"{doc_id}:{i}"]) for doc_id, i in paragraphs]
+
+    def key_at(self, part: str, row: int, paragraph: tuple[str, int]) -> str:
+        """The key of PARAGRAPH, at ROW of the paragraphs file beside PART: only its row group is read."""
+        path = paragraphs_file(part)
+        file, starts = self._file(path)
+        group = int(np.searchsorted(starts, row, side="right")) - 1
+        if 0 <= group < file.metadata.num_row_groups:
+            table = self._group(path, file, group)
+            at = row - int(starts[group])
+            found: str | None = table["paragraph_id"][at].as_py() if at < table.num_rows else None
+            if found == f"{paragraph[0]}:{paragraph[1]}":
+                return dedup_key(str(table["text"][at].as_py()))
+        (key,) = self.fetch(part, [paragraph])  # the row moved (a file written otherwise): find it by id
+        return key
+
+    def _file(self, path: str) -> tuple[pq.ParquetFile, npt.NDArray[np.int64]]:
+        if path not in self._files:
+            if len(self._files) >= self._cached:
+                del self._files[next(iter(self._files))]
+            file = pq.ParquetFile(self._dest.path(path), filesystem=self._dest.filesystem)
+            rows = [file.metadata.row_group(g).num_rows for g in range(file.metadata.num_row_groups)]
+            self._files[path] = (file, np.concatenate([[0], np.cumsum(rows, dtype=np.int64)]))
+        return self._files[path]
+
+    def _group(self, path: str, file: pq.ParquetFile, group: int) -> pa.Table:
+        if (path, group) not in self._groups:
+            if len(self._groups) >= self._kept_groups:
+                del self._groups[next(iter(self._groups))]
+            self._groups[(path, group)] = file.read_row_group(group, columns=["paragraph_id", "text"])
+            self.groups_read += 1
+        return self._groups[(path, group)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,7 +46,7 @@ class Destination(Protocol):
     def locked(self) -> Any: ...
     def ensure_held(self) -> None: ...
     def write(self, relative: str, data: bytes) -> None: ...
-    def write_table(self, relative: str, table: pa.Table) -> None: ...
+    def write_table(self, relative: str, table: pa.Table, row_group_size: int | None = None) -> None: ...
     def read(self, relative: str) -> bytes: ...
     def move(self, source: str, target: str) -> None: ...
     def delete(self, relative: str) -> None: ...
@@ -104,11 +104,11 @@ class LocalDestination:
         write_atomic(target, data)
         fsync_dir(target.parent)
 
-    def write_table(self, relative: str, table: pa.Table) -> None:
+    def write_table(self, relative: str, table: pa.Table, row_group_size: int | None = None) -> None:
         target = self.root / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         with target.open("wb") as sink:
-            pq.write_table(table, sink, compression="zstd")
+            pq.write_table(table, sink, compression="zstd", row_group_size=row_group_size)
             sink.flush()
             os.fsync(sink.fileno())
 
@@ -180,8 +180,9 @@ class S3Destination:
         with self.filesystem.open_output_stream(self.path(relative)) as sink:
             sink.write(data)
 
-    def write_table(self, relative: str, table: pa.Table) -> None:
-        pq.write_table(table, self.path(relative), filesystem=self.filesystem, compression="zstd")
+    def write_table(self, relative: str, table: pa.Table, row_group_size: int | None = None) -> None:
+        path = self.path(relative)
+        pq.write_table(table, path, filesystem=self.filesystem, compression="zstd", row_group_size=row_group_size)
 
     def read(self, relative: str) -> bytes:
         with self.filesystem.open_input_stream(self.path(relative)) as source:
