@@ -270,13 +270,13 @@ class ParagraphKeys:
     row group that holds a paragraph whose row is known (`key_at`), else the whole file (`fetch`); the
     files and row groups read last are kept."""
 
-    def __init__(self, dest: Destination, cached: int = 8, groups: int = 64) -> None:
+    def __init__(self, dest: Destination, cached: int = 8, group_bytes: int = 64 << 20) -> None:
         self._dest = dest
         self._cache: dict[str, dict[str, str]] = {}
         self._cached = cached
         self._files: dict[str, tuple[pq.ParquetFile, npt.NDArray[np.int64]]] = {}
         self._groups: dict[tuple[str, int], pa.Table] = {}
-        self._kept_groups = groups
+        self._group_bytes = group_bytes
         self.groups_read = 0
 
     def fetch(self, part: str, paragraphs: Sequence[tuple[str, int]]) -> list[str]:
@@ -314,11 +314,14 @@ class ParagraphKeys:
         return self._files[path]
 
     def _group(self, path: str, file: pq.ParquetFile, group: int) -> pa.Table:
+        """A row group's ids and texts; the groups read last are kept up to `group_bytes` (a file written
+        before paragraphs had small row groups is one big group, kept alone)."""
         if (path, group) not in self._groups:
-            if len(self._groups) >= self._kept_groups:
-                del self._groups[next(iter(self._groups))]
-            self._groups[(path, group)] = file.read_row_group(group, columns=["paragraph_id", "text"])
+            table = file.read_row_group(group, columns=["paragraph_id", "text"])
             self.groups_read += 1
+            while self._groups and sum(t.nbytes for t in self._groups.values()) + table.nbytes > self._group_bytes:
+                del self._groups[next(iter(self._groups))]
+            self._groups[(path, group)] = table
         return self._groups[(path, group)]
 
 
