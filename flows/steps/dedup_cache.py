@@ -601,7 +601,7 @@ def absorb_new_parts(store: DatasetStore) -> None:
     compaction that follows finds every part of the day absorbed and the cache follows it (`follow_compaction`)."""
     try:
         IndexCache.open(cache_folder(store.dest)).refresh(store.dest)
-    except OSError as e:
+    except (OSError, pa.ArrowException) as e:  # the run's batches are committed: it ends well regardless
         log.warning("the index cache could not be brought up to date (%s); the next run will", e)
 
 
