@@ -117,8 +117,20 @@ def _same_as_whole(store: DatasetStore) -> None:
 def test_lookups_equal_the_whole_index_in_memory(tmp_path: Path) -> None:
     store = _archive(tmp_path, 12)
     _same_as_whole(store)
-    cache = IndexCache.open(tmp_path / CACHE_DIR)
-    assert 1 < len(cache.runs) <= 1 + int(np.log2(sum(len(r.files) for r in cache.runs)))  # merged, not one per file
+    assert len(IndexCache.open(tmp_path / CACHE_DIR).runs) == 1  # read in groups, merged in one pass
+
+
+def test_batches_absorbed_night_after_night_keep_a_few_runs_that_answer_the_same(tmp_path: Path) -> None:
+    store = _archive(tmp_path, 1)
+    counts = []
+    for night in range(1, 20):
+        _archive_more(store, 1, seed=night)
+        absorb_new_parts(store)
+        runs = IndexCache.open(tmp_path / CACHE_DIR).runs
+        assert len(runs) <= 1 + np.log2(sum(len(r.files) for r in runs))  # merged, not one per night
+        counts.append(len(runs))
+    assert max(counts) >= 3
+    _same_as_whole(store)
 
 
 def test_new_batches_are_absorbed_reading_only_their_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -173,8 +185,8 @@ def test_a_cache_update_killed_half_way_leaves_it_stale_never_wrong(
     _archive_more(store, 5)
     merge = dedup_cache._merge
 
-    def killed(writer: Any, a: Any, b: Any) -> None:
-        merge(writer, a, b)
+    def killed(writer: Any, runs: Any) -> None:
+        merge(writer, runs)
         raise KeyboardInterrupt  # the arrays written, the run not yet installed
 
     monkeypatch.setattr(dedup_cache, "_merge", killed)
@@ -186,11 +198,12 @@ def test_a_cache_update_killed_half_way_leaves_it_stale_never_wrong(
     assert not any(p.name.startswith("tmp-") for p in (tmp_path / CACHE_DIR).iterdir())
 
 
-def _archive_more(store: DatasetStore, batches: int) -> None:
-    rng, seq = np.random.default_rng(21), load_whole_index(store).frozen.size
+def _archive_more(store: DatasetStore, batches: int, seed: int = 21) -> None:
+    rng, seq = np.random.default_rng(seed), load_whole_index(store).frozen.size
     for b in range(batches):
-        store.commit(f"more-{b}", DAY, Batch(index=_index_part(rng, seq, 30, f"m{b}-")))
-        seq += 30
+        rows = int(rng.integers(1, 60))
+        store.commit(f"more-{seed}-{b}", DAY, Batch(index=_index_part(rng, seq, rows, f"m{seed}-{b}-")))
+        seq += rows
 
 
 def test_an_empty_dest_has_no_entries_and_writes_no_cache(tmp_path: Path) -> None:

@@ -214,9 +214,10 @@ class IndexCache:
         held = {f for r in self.runs for f in r.files}
         for group in _groups(dest, [f for f in listed if f not in held]):
             self.runs.append(self._absorb(dest, group, listed))
-            self._merge_while_unbalanced()
             self.save()
             changed = False
+        if self._merge_while_unbalanced():
+            self.save()
         if changed or (self.runs and not (self.folder / _MANIFEST).exists()):
             self.save()
         self._sweep()
@@ -237,14 +238,22 @@ class IndexCache:
             _write_contents(writer, documents)
             return self._install(writer, {f: listed[f] for f, _ in group}, parts, [0] * len(parts))
 
-    def _merge_while_unbalanced(self) -> None:
-        while len(self.runs) >= 2 and 2 * self.runs[-1].weight >= self.runs[-2].weight:
-            older, newer = self.runs[-2], self.runs[-1]
-            with _RunWriter(self._temporary()) as writer:
-                _merge(writer, Run(self._path(older), older), Run(self._path(newer), newer))
-                files, parts = {**older.files, **newer.files}, older.parts + newer.parts
-                merged = self._install(writer, files, parts, older.offsets + newer.offsets)
-            self.runs[-2:] = [merged]
+    def _merge_while_unbalanced(self) -> bool:
+        """Merge, in one pass, the newest runs that together weigh at least half the run before them (a
+        binary counter's carries, all at once): O(log n) runs, each entry rewritten O(log n) times."""
+        first, total = len(self.runs) - 1, self.runs[-1].weight if self.runs else 0
+        while first > 0 and 2 * total >= self.runs[first - 1].weight:
+            first -= 1
+            total += self.runs[first].weight
+        if len(self.runs) - first < 2:
+            return False
+        merged = self.runs[first:]
+        with _RunWriter(self._temporary()) as writer:
+            _merge(writer, [Run(self._path(r), r) for r in merged])
+            files = {f: size for r in merged for f, size in r.files.items()}
+            parts = [part for r in merged for part in r.parts]
+            self.runs[first:] = [self._install(writer, files, parts, [at for r in merged for at in r.offsets])]
+        return True
 
     def _temporary(self) -> Path:
         return self.folder / f"tmp-{uuid.uuid4().hex}"
@@ -381,31 +390,29 @@ def _first_of_each(values: npt.NDArray[Any], seqs: npt.NDArray[np.uint32]) -> tu
     return values[keep], seqs[keep]
 
 
-def _merge(writer: _RunWriter, a: Run, b: Run) -> None:
-    """One run holding A's and B's entries, written slice by slice: never a whole run in memory."""
-    ids = np.unique(np.concatenate([a["doc_id"], b["doc_id"]]))
-    a_docs, b_docs = np.searchsorted(ids, a["doc_id"]), np.searchsorted(ids, b["doc_id"])
+def _merge(writer: _RunWriter, runs: list[Run]) -> None:
+    """One run holding all of RUNS' entries, written slice by slice: never a whole run in memory."""
+    ids = np.unique(np.concatenate([r["doc_id"] for r in runs]))
+    docs = [np.searchsorted(ids, r["doc_id"]).astype(np.uint32) for r in runs]
     counts = np.zeros(len(ids), dtype=np.int64)
-    counts[a_docs] += a["doc_entries"]
-    counts[b_docs] += b["doc_entries"]
+    for run, positions in zip(runs, docs, strict=True):
+        counts[positions] += run["doc_entries"]
     writer.put("doc_id", ids)
     writer.put("doc_entries", counts)
-    _merge_entries(writer, a, b, a_docs.astype(np.uint32), b_docs.astype(np.uint32))
-    _merge_lowest(writer, "exact", (a["exact_value"], a["exact_seq"]), (b["exact_value"], b["exact_seq"]))
+    _merge_entries(writer, runs, docs)
+    _merge_lowest(writer, "exact", [(r["exact_value"], r["exact_seq"]) for r in runs])
     writer.declare("band_value", np.uint32)
     writer.declare("band_seq", np.uint32)
     starts = [0]
     for j in range(BANDS):
         before = writer.arrays["band_value"][1][0]
-        _merge_lowest(writer, "band", a.band(j), b.band(j), declared=True)
+        _merge_lowest(writer, "band", [r.band(j) for r in runs], declared=True)
         starts.append(starts[-1] + writer.arrays["band_value"][1][0] - before)
     writer.put("band_start", np.array(starts, dtype=np.int64))
-    _merge_contents(writer, a, b)
+    _merge_contents(writer, runs)
 
 
-def _merge_entries(
-    writer: _RunWriter, a: Run, b: Run, a_docs: npt.NDArray[np.uint32], b_docs: npt.NDArray[np.uint32]
-) -> None:
+def _merge_entries(writer: _RunWriter, runs: list[Run], docs: list[npt.NDArray[np.uint32]]) -> None:
     writer.declare("seq", np.uint32)
     writer.declare("key_length", np.int32)
     writer.declare("signature", np.uint8, SIGNATURE_BYTES)
@@ -413,30 +420,29 @@ def _merge_entries(
     writer.declare("paragraph_index", np.int32)
     writer.declare("part", np.uint32)
     writer.declare("row", np.uint32)
-    shift = np.uint32(len(a.meta.parts))
-    for at_a, at_b in _slices(a["seq"], b["seq"], ENTRY_MERGE_ROWS):
-        order = np.argsort(np.concatenate([a["seq"][at_a], b["seq"][at_b]]), kind="stable")
-        columns = {name: (a[name][at_a], b[name][at_b]) for name in _PER_ENTRY}
-        columns["doc"] = (a_docs[a["doc"][at_a]], b_docs[b["doc"][at_b]])
-        columns["part"] = (columns["part"][0], columns["part"][1] + shift)
-        for name, (from_a, from_b) in columns.items():
-            writer.append(name, np.concatenate([from_a, from_b])[order])
+    shifts = np.cumsum([0] + [len(r.meta.parts) for r in runs[:-1]]).astype(np.uint32)
+    for at in _slices([r["seq"] for r in runs], max(1, ENTRY_MERGE_ROWS // len(runs))):
+        order = np.argsort(np.concatenate([r["seq"][s] for r, s in zip(runs, at, strict=True)]), kind="stable")
+        columns = {name: [r[name][s] for r, s in zip(runs, at, strict=True)] for name in _PER_ENTRY}
+        columns["doc"] = [d[r["doc"][s]] for r, d, s in zip(runs, docs, at, strict=True)]
+        columns["part"] = [p + shift for p, shift in zip(columns["part"], shifts, strict=True)]
+        for name, pieces in columns.items():
+            writer.append(name, np.concatenate(pieces)[order])
 
 
 def _merge_lowest(
     writer: _RunWriter,
     prefix: str,
-    a: tuple[npt.NDArray[Any], npt.NDArray[np.uint32]],
-    b: tuple[npt.NDArray[Any], npt.NDArray[np.uint32]],
+    sources: list[tuple[npt.NDArray[Any], npt.NDArray[np.uint32]]],
     declared: bool = False,
 ) -> None:
-    """Two sorted `value -> lowest seq` arrays as one."""
+    """Sorted `value -> lowest seq` arrays as one."""
     if not declared:
-        writer.declare(f"{prefix}_value", a[0].dtype)
+        writer.declare(f"{prefix}_value", sources[0][0].dtype)
         writer.declare(f"{prefix}_seq", np.uint32)
-    for at_a, at_b in _slices(a[0], b[0], MERGE_ROWS):
-        values = np.concatenate([a[0][at_a], b[0][at_b]])
-        seqs = np.concatenate([a[1][at_a], b[1][at_b]])
+    for at in _slices([values for values, _ in sources], max(1, MERGE_ROWS // len(sources))):
+        values = np.concatenate([v[s] for (v, _), s in zip(sources, at, strict=True)])
+        seqs = np.concatenate([q[s] for (_, q), s in zip(sources, at, strict=True)])
         order = np.lexsort((seqs, values))
         values, seqs = values[order], seqs[order]
         keep = _firsts(values)
@@ -444,33 +450,35 @@ def _merge_lowest(
         writer.append(f"{prefix}_seq", seqs[keep])
 
 
-def _merge_contents(writer: _RunWriter, a: Run, b: Run) -> None:
-    """Two sorted `content hash -> doc_id` arrays as one; the older run's document wins a tie."""
-    hashes, docs = (a["content_hash"], b["content_hash"]), (a["content_doc"], b["content_doc"])
+def _merge_contents(writer: _RunWriter, runs: list[Run]) -> None:
+    """Sorted `content hash -> doc_id` arrays as one; an older run's document wins a tie."""
+    hashes, docs = [r["content_hash"] for r in runs], [r["content_doc"] for r in runs]
     writer.declare("content_hash", np.dtype(f"S{max(h.dtype.itemsize for h in hashes)}"))
     writer.declare("content_doc", np.dtype(f"S{max(d.dtype.itemsize for d in docs)}"))
-    for at_a, at_b in _slices(hashes[0], hashes[1], MERGE_ROWS):
-        values = np.concatenate([hashes[0][at_a], hashes[1][at_b]])
-        owners = np.concatenate([docs[0][at_a], docs[1][at_b]])
+    for at in _slices(hashes, max(1, MERGE_ROWS // len(runs))):
+        values = np.concatenate([h[s] for h, s in zip(hashes, at, strict=True)])
+        owners = np.concatenate([d[s] for d, s in zip(docs, at, strict=True)])
         order = np.argsort(values, kind="stable")
         keep = _firsts(values[order])
         writer.append("content_hash", values[order][keep])
         writer.append("content_doc", owners[order][keep])
 
 
-def _slices(a: npt.NDArray[Any], b: npt.NDArray[Any], rows: int) -> Iterator[tuple[slice, slice]]:
-    """Matching slices of two sorted arrays of distinct values, each at most ROWS long, splitting no value."""
-    i = j = 0
-    while i < len(a) or j < len(b):
-        bounds = [v[k + rows] for v, k in ((a, i), (b, j)) if k + rows < len(v)]
+def _slices(arrays: list[npt.NDArray[Any]], rows: int) -> Iterator[list[slice]]:
+    """Matching slices of sorted arrays of distinct values, each at most ROWS long, that split no value."""
+    starts = [0] * len(arrays)
+    while any(start < len(a) for start, a in zip(starts, arrays, strict=True)):
+        bounds = [a[start + rows] for start, a in zip(starts, arrays, strict=True) if start + rows < len(a)]
         if bounds:
             bound = min(bounds)
-            end_a = i + int(np.searchsorted(a[i : i + rows + 1], bound))
-            end_b = j + int(np.searchsorted(b[j : j + rows + 1], bound))
+            ends = [
+                start + int(np.searchsorted(a[start : start + rows + 1], bound))
+                for start, a in zip(starts, arrays, strict=True)
+            ]
         else:
-            end_a, end_b = len(a), len(b)
-        yield slice(i, end_a), slice(j, end_b)
-        i, j = end_a, end_b
+            ends = [len(a) for a in arrays]
+        yield [slice(start, end) for start, end in zip(starts, ends, strict=True)]
+        starts = ends
 
 
 class CachedEntries:
