@@ -239,12 +239,11 @@ class IndexCache:
             return self._install(writer, {f: listed[f] for f, _ in group}, parts, [0] * len(parts))
 
     def _merge_while_unbalanced(self) -> bool:
-        """Merge, in one pass, the newest runs that together weigh at least half the run before them (a
-        binary counter's carries, all at once): O(log n) runs, each entry rewritten O(log n) times."""
-        first, total = len(self.runs) - 1, self.runs[-1].weight if self.runs else 0
-        while first > 0 and 2 * total >= self.runs[first - 1].weight:
-            first -= 1
-            total += self.runs[first].weight
+        """Keep every run more than twice as heavy as all lighter runs together (so O(log n) runs, each entry
+        rewritten O(log n) times): the lightest runs that break this are merged, in one k-way pass."""
+        self.runs.sort(key=lambda r: r.weight, reverse=True)
+        weights = [r.weight for r in self.runs]
+        first = next((i for i, w in enumerate(weights) if w <= 2 * sum(weights[i + 1 :])), len(weights))
         if len(self.runs) - first < 2:
             return False
         merged = self.runs[first:]
@@ -451,7 +450,8 @@ def _merge_lowest(
 
 
 def _merge_contents(writer: _RunWriter, runs: list[Run]) -> None:
-    """Sorted `content hash -> doc_id` arrays as one; an older run's document wins a tie."""
+    """Sorted `content hash -> doc_id` arrays as one. Two runs never map one hash to two documents (dedup
+    gives a document that copies none a hash no earlier one has); were it so, the first run would win."""
     hashes, docs = [r["content_hash"] for r in runs], [r["content_doc"] for r in runs]
     writer.declare("content_hash", np.dtype(f"S{max(h.dtype.itemsize for h in hashes)}"))
     writer.declare("content_doc", np.dtype(f"S{max(d.dtype.itemsize for d in docs)}"))
