@@ -382,9 +382,8 @@ def _firsts(values: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
 
 
 def _first_of_each(values: npt.NDArray[Any], seqs: npt.NDArray[np.uint32]) -> tuple[npt.NDArray[Any], Any]:
-    """Distinct values, sorted, each with its lowest seq (SEQS ascending)."""
-    order = np.argsort(values, kind="stable")
-    values, seqs = values[order], seqs[order]
+    """Distinct values, sorted, each with its lowest seq."""
+    values, seqs = _sorted_pairs(values, seqs)
     keep = _firsts(values)
     return values[keep], seqs[keep]
 
