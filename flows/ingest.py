@@ -31,6 +31,7 @@ from reportflow.flows.steps.assemble import Tally, assemble_batch
 from reportflow.flows.steps.cluster import DaskParsing, dask_parsing
 from reportflow.flows.steps.compact import recover_compaction
 from reportflow.flows.steps.dedup import DedupSettings
+from reportflow.flows.steps.dedup_cache import absorb_new_parts
 from reportflow.flows.steps.dedup_index import SeenIndex, load_index
 from reportflow.flows.steps.destination import LocalDestination
 from reportflow.flows.steps.inventory import (
@@ -154,6 +155,8 @@ def ingest(
         for seq, results in enumerate(_parsed_batches(todo, batch_size, worker_settings, cluster)):
             _write_batch(store, results, index, run, seq, tally, settings, book)
             report_progress(min((seq + 1) * batch_size, len(todo)), len(todo))
+        if todo:
+            absorb_new_parts(store)
         tally.errors[UNREADABLE] += len(inventory.errors)
         run = _tallied(run, tally, status="completed", finished_at=datetime.now(UTC))
         store.finish_run(run, inventory.learned, book.last_batch(inventory, run.run_id))

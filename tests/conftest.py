@@ -15,6 +15,19 @@ os.environ.setdefault("REPORTFLOW_SETTLE_SECONDS", "0")
 
 
 @pytest.fixture(scope="session", autouse=True)
+def index_cache_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The index caches of S3 DESTs (tests/test_s3.py) kept in a temporary folder, not the user's cache."""
+    folder = tmp_path_factory.mktemp("index-cache")
+    before = os.environ.get("REPORTFLOW_INDEX_CACHE")
+    os.environ["REPORTFLOW_INDEX_CACHE"] = str(folder)
+    yield folder
+    if before is None:
+        os.environ.pop("REPORTFLOW_INDEX_CACHE", None)
+    else:
+        os.environ["REPORTFLOW_INDEX_CACHE"] = before
+
+
+@pytest.fixture(scope="session", autouse=True)
 def shared_prefect_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """One Prefect home for every `reportflow` command the suite starts (see `helpers.cli.cli_env`)."""
     home = tmp_path_factory.mktemp("prefect-home")

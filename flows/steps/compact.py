@@ -9,7 +9,8 @@ and fails loudly on the moved files instead of silently missing the day. The par
 and the dedup index of a day are compacted together under one file name, since the index
 finds paragraph texts by file. A journal written once every new folder is ready makes the
 swap finish after a crash (by the next `compact` or `run`); without it the new folders are
-dropped and nothing has changed. Plain module, no Prefect.
+dropped and nothing has changed. The dedup index cache is told which files replaced which, so that it
+keeps its runs instead of rebuilding them (a crash in between only leaves it stale). Plain module, no Prefect.
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from reportflow.flows.steps.destination import fsync_dir, write_atomic
-from reportflow.flows.steps.store import DATASETS, FILE_STATES, FILES_DIR, INDEX_DIR, DatasetStore
+from reportflow.flows.steps.dedup_cache import follow_compaction
+from reportflow.flows.steps.destination import LocalDestination, fsync_dir, write_atomic
+from reportflow.flows.steps.store import DATASETS, FILE_STATES, FILES_DIR, INDEX_DIR, PARAGRAPH_ROW_GROUP, DatasetStore
 
 log = logging.getLogger(__name__)
 
@@ -82,15 +84,29 @@ def _compact_day(root: Path, day: str, folders: list[str]) -> None:
     workspace = _workspace(root)
     shutil.rmtree(workspace, ignore_errors=True)
     name = f"part-compacted-{uuid.uuid4().hex}.parquet"
+    replaced = {f: [str(p.relative_to(root)) for p in _parts(root / f / day)] for f in folders}
+    offsets = _paragraph_offsets(root, day) if "paragraphs" in folders else {}
     for folder in folders:
         staged = workspace / folder / day
         staged.mkdir(parents=True)
-        _write_merged(_parts(root / folder / day), staged / name)
+        _write_merged(
+            _parts(root / folder / day), staged / name, PARAGRAPH_ROW_GROUP if folder == "paragraphs" else None
+        )
         fsync_dir(staged)
     write_atomic(workspace / _JOURNAL, json.dumps({"day": day, "folders": folders, "name": name}).encode())
     fsync_dir(workspace)
     _swap_all(root, day, folders, name)
     _retire(root, workspace)
+    follow_compaction(LocalDestination(root), replaced, {f: f"{f}/{day}/{name}" for f in folders}, offsets)
+
+
+def _paragraph_offsets(root: Path, day: str) -> dict[str, int]:
+    """Where each part's paragraphs will start in the day's compacted file, by the name of its index part."""
+    offsets, rows = {}, 0
+    for part in _parts(root / "paragraphs" / day):
+        offsets[f"{INDEX_DIR}/{day}/{part.name}"] = rows
+        rows += pq.ParquetFile(part).metadata.num_rows
+    return offsets
 
 
 def _swap_all(root: Path, day: str, folders: list[str], name: str) -> None:
@@ -132,12 +148,12 @@ def _exchange(a: Path, b: Path) -> None:
     parked.rename(a)
 
 
-def _write_merged(parts: list[Path], target: Path) -> None:
+def _write_merged(parts: list[Path], target: Path, row_group_size: int | None) -> None:
     tables = [pq.read_table(part, partitioning=None) for part in parts]
     metadata = tables[0].schema.metadata
     merged = pa.concat_tables(tables, promote_options="default").replace_schema_metadata(metadata)
     with target.open("wb") as sink:
-        pq.write_table(merged, sink, compression="zstd")
+        pq.write_table(merged, sink, compression="zstd", row_group_size=row_group_size)
         sink.flush()
         os.fsync(sink.fileno())
 

@@ -3,29 +3,35 @@
 Entries are numbered in the contract's order of first occurrence (`seq`), and
 a lookup always answers with the lowest such number, whether the entry was
 loaded from earlier batches or added in this process: a run resumed after a
-crash flags exactly what one clean run would. Entries of earlier batches live
-in sorted numpy arrays (`Frozen`, loaded from DEST's index files by
-`load_index`; an earlier paragraph's text is read back only for a candidate),
-entries of this process in dicts.
+crash flags exactly what one clean run would. Entries of earlier batches are
+looked up where they lie, in the memory-mapped sorted arrays of the index
+cache (`dedup_cache.py`, brought up to date with DEST's index files by
+`load_index`); `Frozen` answers the same from arrays in memory. An earlier
+paragraph's text is read back only for a candidate. Entries of this process
+live in dicts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import logging
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
-import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from reportflow.flows.steps.dedup_keys import dedup_key
-from reportflow.flows.steps.minhash import BANDS, SIGNATURE_BYTES, Signatures, band_keys
+from reportflow.flows.steps.destination import Destination
+from reportflow.flows.steps.minhash import BANDS, SIGNATURE_BYTES, BandKeys, Signatures, band_keys
 from reportflow.flows.steps.store import INDEX_DIR, DatasetStore
 
-# Paragraph keys of entries from earlier batches, fetched on demand: (file, [(doc_id, paragraph_index)]) -> keys.
-KeyFetcher = Callable[[int, Sequence[tuple[str, int]]], list[str]]
+log = logging.getLogger(__name__)
+
+# Keys of earlier batches' entries, fetched on demand: (index part, [(doc_id, paragraph_index)]) -> keys.
+KeyFetcher = Callable[[str, Sequence[tuple[str, int]]], list[str]]
 
 INDEX_SCHEMA = pa.schema(
     [
@@ -54,19 +60,35 @@ class Entry:
         return f"{self.doc_id}:{self.paragraph_index}"
 
 
+class Earlier(Protocol):
+    """Entries of earlier batches, numbered 0 .. size - 1: in memory (`Frozen`) or on disk (`CachedEntries`)."""
+
+    size: int
+
+    def first_exact(self, hashes: npt.NDArray[np.uint64]) -> npt.NDArray[np.int64]: ...
+    def first_bands(self, bands: BandKeys) -> npt.NDArray[np.int64]: ...
+    def entry_count(self, doc_id: str) -> int: ...
+    def key_length(self, seq: int) -> int: ...
+    def signature(self, seq: int) -> Signatures: ...
+    def doc_id(self, seq: int) -> str: ...
+    def paragraph_id(self, seq: int) -> str: ...
+    def key(self, seq: int) -> str: ...
+
+
 class Frozen:
     """Entries of earlier batches, loaded from the index files in time linear in their size (plus sorts)."""
 
-    def __init__(self, tables: Sequence[pa.Table], fetch: KeyFetcher | None) -> None:
+    def __init__(self, tables: Sequence[pa.Table], fetch: KeyFetcher | None, parts: Sequence[str] = ()) -> None:
         table = pa.concat_tables([t.cast(INDEX_SCHEMA) for t in tables]) if tables else INDEX_SCHEMA.empty_table()
         files = [np.full(t.num_rows, i, dtype=np.int32) for i, t in enumerate(tables)]
         order = np.argsort(table.column("seq").to_numpy(), kind="stable")
         self.size: int = table.num_rows
+        self.parts = list(parts)
         self.files = np.concatenate(files)[order] if files else np.zeros(0, dtype=np.int32)
         self.doc_ids, self.docs = _doc_ordinals(table.column("doc_id"), order)
         self.paragraph_index = table.column("paragraph_index").to_numpy()[order]
-        self.key_length = table.column("key_length").to_numpy()[order]
-        self.signatures = _signature_matrix(table.column("signature"))[order]
+        self.key_lengths = table.column("key_length").to_numpy()[order]
+        self.signatures = signature_matrix(table.column("signature"))[order]
         self.exact = _SortedLookup(table.column("key_hash").to_numpy()[order])
         has_signature = ~table.column("signature").is_null().to_numpy(zero_copy_only=False)[order]
         bands = band_keys(self.signatures)
@@ -75,6 +97,22 @@ class Frozen:
         self.doc_entries: dict[str, int] = dict(zip(self.doc_ids, counts, strict=True))
         self._fetch = fetch
         self._keys: dict[int, str] = {}
+
+    def first_exact(self, hashes: npt.NDArray[np.uint64]) -> npt.NDArray[np.int64]:
+        return self.exact.first_many(hashes)
+
+    def first_bands(self, bands: BandKeys) -> npt.NDArray[np.int64]:
+        return np.stack([self.bands[j].first_many(bands[:, j]) for j in range(BANDS)], axis=1)
+
+    def entry_count(self, doc_id: str) -> int:
+        return self.doc_entries.get(doc_id, 0)
+
+    def key_length(self, seq: int) -> int:
+        return int(self.key_lengths[seq])
+
+    def signature(self, seq: int) -> Signatures:
+        row: Signatures = self.signatures[seq]
+        return row
 
     def paragraph_id(self, row: int) -> str:
         return f"{self.doc_ids[self.docs[row]]}:{self.paragraph_index[row]}"
@@ -87,20 +125,46 @@ class Frozen:
         if row not in self._keys:
             if self._fetch is None:
                 raise LookupError("this index cannot read earlier paragraphs")
-            (key,) = self._fetch(int(self.files[row]), [(self.doc_id(row), int(self.paragraph_index[row]))])
+            part = self.parts[int(self.files[row])]
+            (key,) = self._fetch(part, [(self.doc_id(row), int(self.paragraph_index[row]))])
             self._keys[row] = key
         return self._keys[row]
+
+
+class Contents:
+    """Content hash -> the document that first had it: earlier batches' looked up in EARLIER (a dict, or the
+    index cache's sorted arrays), this process's in a dict."""
+
+    def __init__(self, earlier: Mapping[str, str] | Any = None) -> None:
+        self.earlier = earlier if earlier is not None else {}
+        self.added: dict[str, str] = {}
+
+    def setdefault(self, content: str, doc_id: str) -> str:
+        found = self.get(content)
+        if found is None:
+            self.added[content] = found = doc_id
+        return found
+
+    def get(self, content: str) -> str | None:
+        found: str | None = self.added.get(content)
+        return found if found is not None else self.earlier.get(content)
+
+    def __contains__(self, content: object) -> bool:
+        return isinstance(content, str) and self.get(content) is not None
+
+    def __len__(self) -> int:
+        return len(self.earlier) + len(self.added)
 
 
 @dataclass(slots=True)
 class SeenIndex:
     """First occurrences so far: exact keys, MinHash bands and whole-document contents."""
 
-    frozen: Frozen = field(default_factory=lambda: Frozen([], None))
+    frozen: Earlier = field(default_factory=lambda: Frozen([], None))
     entries: list[Entry] = field(default_factory=list)
     exact: dict[int, int] = field(default_factory=dict)
     bands: list[dict[int, int]] = field(default_factory=lambda: [{} for _ in range(BANDS)])
-    contents: dict[str, str] = field(default_factory=dict)
+    contents: Contents = field(default_factory=Contents)
     doc_entries: dict[str, int] = field(default_factory=dict)
     written: int = 0
 
@@ -108,11 +172,10 @@ class SeenIndex:
         """What earlier batches hold for a document's paragraphs, looked up for all of them at once."""
         hashes = np.array(key_hashes, dtype=np.uint64)
         bands = band_keys(signatures) if len(signatures) else np.zeros((0, BANDS), dtype=np.uint32)
-        band_rows = [self.frozen.bands[j].first_many(bands[:, j]) for j in range(BANDS)]
         return Lookup(
-            self.frozen.exact.first_many(hashes).tolist(),
+            self.frozen.first_exact(hashes).tolist(),
             bands.tolist(),
-            np.stack(band_rows, axis=1).tolist() if len(bands) else [],
+            self.frozen.first_bands(bands).tolist() if len(bands) else [],
         )
 
     def find_exact(self, lookup: Lookup, paragraph: int, key_hash: int) -> int | None:
@@ -144,7 +207,7 @@ class SeenIndex:
 
     def entry_count(self, doc_id: str) -> int:
         """How many first occurrences a document brought."""
-        return self.frozen.doc_entries.get(doc_id, 0) + self.doc_entries.get(doc_id, 0)
+        return self.frozen.entry_count(doc_id) + self.doc_entries.get(doc_id, 0)
 
     def paragraph_id(self, seq: int) -> str:
         return self.frozen.paragraph_id(seq) if seq < self.frozen.size else self._entry(seq).paragraph_id
@@ -156,13 +219,10 @@ class SeenIndex:
         return self.frozen.key(seq) if seq < self.frozen.size else self._entry(seq).key
 
     def key_length(self, seq: int) -> int:
-        return int(self.frozen.key_length[seq]) if seq < self.frozen.size else len(self._entry(seq).key)
+        return self.frozen.key_length(seq) if seq < self.frozen.size else len(self._entry(seq).key)
 
     def signature(self, seq: int) -> Signatures | None:
-        if seq < self.frozen.size:
-            row: Signatures = self.frozen.signatures[seq]
-            return row
-        return self._entry(seq).signature
+        return self.frozen.signature(seq) if seq < self.frozen.size else self._entry(seq).signature
 
     def unwritten(self) -> pa.Table:
         """Entries added since the last call, as rows of an index file."""
@@ -174,17 +234,32 @@ class SeenIndex:
 
 
 def load_index(store: DatasetStore) -> SeenIndex:
-    """First occurrences from earlier batches, from the index files alone; earlier text is read only on demand."""
+    """First occurrences from earlier batches, looked up in the index cache (which absorbs the index files it
+    has not seen yet, reading only those); earlier text is read only on demand."""
+    from reportflow.flows.steps.dedup_cache import open_cached  # the cache builds on this module
+
+    try:
+        entries, contents = open_cached(store)
+    except OSError as e:
+        log.warning("the index cache cannot be used (%s); loading the whole index into memory", e)
+        return load_whole_index(store)
+    if not entries.numbered_in_order():
+        log.warning("the index's entries are not numbered 0 .. %d; loading it whole into memory", entries.size - 1)
+        return load_whole_index(store)
+    return SeenIndex(frozen=entries, contents=Contents(contents))
+
+
+def load_whole_index(store: DatasetStore) -> SeenIndex:
+    """First occurrences from earlier batches, every index file read into memory (`Frozen`)."""
     dest = store.dest
     files = dest.listing(INDEX_DIR, "ingest_date=*/part-*.parquet")
-    paragraphs = ["paragraphs/" + f.removeprefix(INDEX_DIR + "/") for f in files]
-    texts = _ParagraphKeys([dest.path(p) for p in paragraphs], dest.filesystem)
     docs = store.read("documents", ["content_hash", "doc_id", "duplicate_of_doc_id"])
     tables = [pq.read_table(dest.path(f), filesystem=dest.filesystem) for f in files]
-    return SeenIndex(frozen=Frozen(tables, texts.fetch), contents=_content_owners(docs))
+    frozen = Frozen(tables, ParagraphKeys(dest).fetch, files)
+    return SeenIndex(frozen=frozen, contents=Contents(content_owners(docs)))
 
 
-def _content_owners(docs: pa.Table) -> dict[str, str]:
+def content_owners(docs: pa.Table) -> dict[str, str]:
     """Each content hash's first document: the one not marked a copy of another with that very content.
     A re-scan marked a near copy of its original still brings a content of its own, which a later exact
     copy of it points to, as it would in one run (`flag_paragraphs` learns every new content)."""
@@ -198,24 +273,69 @@ def _content_owners(docs: pa.Table) -> dict[str, str]:
     }
 
 
-class _ParagraphKeys:
-    """Matching keys of earlier paragraphs, read from the one paragraphs file that holds them; recent files cached."""
+def paragraphs_file(part: str) -> str:
+    """The paragraphs file published with an index part (the same partition and name)."""
+    return "paragraphs/" + part.removeprefix(INDEX_DIR + "/")
 
-    def __init__(self, files: list[str], filesystem: pafs.FileSystem, cached: int = 8) -> None:
-        self._files = files
-        self._filesystem = filesystem
-        self._cache: dict[int, dict[str, str]] = {}
+
+class ParagraphKeys:
+    """Matching keys of earlier paragraphs, read from the paragraphs file beside their index part: the one
+    row group that holds a paragraph whose row is known (`key_at`), else the whole file (`fetch`); the
+    files and row groups read last are kept."""
+
+    def __init__(self, dest: Destination, cached: int = 8, group_bytes: int = 64 << 20) -> None:
+        self._dest = dest
+        self._cache: dict[str, dict[str, str]] = {}
         self._cached = cached
+        self._files: dict[str, tuple[pq.ParquetFile, npt.NDArray[np.int64]]] = {}
+        self._groups: dict[tuple[str, int], pa.Table] = {}
+        self._group_bytes = group_bytes
+        self.groups_read = 0
 
-    def fetch(self, file: int, paragraphs: Sequence[tuple[str, int]]) -> list[str]:
-        if file not in self._cache:
+    def fetch(self, part: str, paragraphs: Sequence[tuple[str, int]]) -> list[str]:
+        if part not in self._cache:
             if len(self._cache) >= self._cached:
                 del self._cache[next(iter(self._cache))]
-            table = pq.read_table(self._files[file], columns=["paragraph_id", "text"], filesystem=self._filesystem)
+            path = self._dest.path(paragraphs_file(part))
+            table = pq.read_table(path, columns=["paragraph_id", "text"], filesystem=self._dest.filesystem)
             ids, texts = table["paragraph_id"].to_pylist(), table["text"].to_pylist()
-            self._cache[file] = dict(zip(ids, texts, strict=True))
-        texts = self._cache[file]
+            self._cache[part] = dict(zip(ids, texts, strict=True))
+        texts = self._cache[part]
         return [dedup_key(texts[f"{doc_id}:{i}"]) for doc_id, i in paragraphs]
+
+    def key_at(self, part: str, row: int, paragraph: tuple[str, int]) -> str:
+        """The key of PARAGRAPH, at ROW of the paragraphs file beside PART: only its row group is read."""
+        path = paragraphs_file(part)
+        file, starts = self._file(path)
+        group = int(np.searchsorted(starts, row, side="right")) - 1
+        if 0 <= group < file.metadata.num_row_groups:
+            table = self._group(path, file, group)
+            at = row - int(starts[group])
+            found: str | None = table["paragraph_id"][at].as_py() if at < table.num_rows else None
+            if found == f"{paragraph[0]}:{paragraph[1]}":
+                return dedup_key(str(table["text"][at].as_py()))
+        (key,) = self.fetch(part, [paragraph])  # the row moved (a file written otherwise): find it by id
+        return key
+
+    def _file(self, path: str) -> tuple[pq.ParquetFile, npt.NDArray[np.int64]]:
+        if path not in self._files:
+            if len(self._files) >= self._cached:
+                del self._files[next(iter(self._files))]
+            file = pq.ParquetFile(self._dest.path(path), filesystem=self._dest.filesystem)
+            rows = [file.metadata.row_group(g).num_rows for g in range(file.metadata.num_row_groups)]
+            self._files[path] = (file, np.concatenate([[0], np.cumsum(rows, dtype=np.int64)]))
+        return self._files[path]
+
+    def _group(self, path: str, file: pq.ParquetFile, group: int) -> pa.Table:
+        """A row group's ids and texts; the groups read last are kept up to `group_bytes` (a file written
+        before paragraphs had small row groups is one big group, kept alone)."""
+        if (path, group) not in self._groups:
+            table = file.read_row_group(group, columns=["paragraph_id", "text"])
+            self.groups_read += 1
+            while self._groups and sum(t.nbytes for t in self._groups.values()) + table.nbytes > self._group_bytes:
+                del self._groups[next(iter(self._groups))]
+            self._groups[(path, group)] = table
+        return self._groups[(path, group)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,10 +359,18 @@ class _SortedLookup:
         self.rows = rows[order].astype(np.int32)
 
     def first_many(self, values: npt.NDArray[np.uint64] | npt.NDArray[np.uint32]) -> npt.NDArray[np.int64]:
-        if not len(self.values):
-            return np.full(len(values), -1, dtype=np.int64)
-        at = np.minimum(np.searchsorted(self.values, values), len(self.values) - 1)
-        return np.where(self.values[at] == values, self.rows[at], -1)
+        return first_in_sorted(self.values, self.rows, values)
+
+
+def first_in_sorted(
+    sorted_values: npt.NDArray[Any], rows: npt.NDArray[Any], values: npt.NDArray[Any]
+) -> npt.NDArray[np.int64]:
+    """For each of VALUES, the row beside its first occurrence in SORTED_VALUES, -1 where it has none."""
+    if not len(sorted_values):
+        return np.full(len(values), -1, dtype=np.int64)
+    at = np.minimum(np.searchsorted(sorted_values, values), len(sorted_values) - 1)
+    found: npt.NDArray[np.int64] = np.where(sorted_values[at] == values, np.asarray(rows[at], dtype=np.int64), -1)
+    return found
 
 
 def _doc_ordinals(column: pa.ChunkedArray, order: npt.NDArray[np.intp]) -> tuple[list[str], npt.NDArray[np.int32]]:
@@ -251,7 +379,7 @@ def _doc_ordinals(column: pa.ChunkedArray, order: npt.NDArray[np.intp]) -> tuple
     return array.dictionary.to_pylist(), array.indices.to_numpy(zero_copy_only=False).astype(np.int32)[order]
 
 
-def _signature_matrix(column: pa.ChunkedArray) -> Signatures:
+def signature_matrix(column: pa.ChunkedArray) -> Signatures:
     if not len(column):
         return np.zeros((0, SIGNATURE_BYTES), dtype=np.uint8)
     array = column.fill_null(b"\0" * SIGNATURE_BYTES).combine_chunks()

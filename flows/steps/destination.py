@@ -46,13 +46,14 @@ class Destination(Protocol):
     def locked(self) -> Any: ...
     def ensure_held(self) -> None: ...
     def write(self, relative: str, data: bytes) -> None: ...
-    def write_table(self, relative: str, table: pa.Table) -> None: ...
+    def write_table(self, relative: str, table: pa.Table, row_group_size: int | None = None) -> None: ...
     def read(self, relative: str) -> bytes: ...
     def move(self, source: str, target: str) -> None: ...
     def delete(self, relative: str) -> None: ...
     def delete_tree(self, relative: str) -> None: ...
     def exists(self, relative: str) -> bool: ...
     def listing(self, folder: str, pattern: str) -> list[str]: ...
+    def sizes(self, folder: str, pattern: str) -> dict[str, int]: ...
     def subfolders(self, folder: str) -> list[str]: ...
 
 
@@ -103,11 +104,11 @@ class LocalDestination:
         write_atomic(target, data)
         fsync_dir(target.parent)
 
-    def write_table(self, relative: str, table: pa.Table) -> None:
+    def write_table(self, relative: str, table: pa.Table, row_group_size: int | None = None) -> None:
         target = self.root / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         with target.open("wb") as sink:
-            pq.write_table(table, sink, compression="zstd")
+            pq.write_table(table, sink, compression="zstd", row_group_size=row_group_size)
             sink.flush()
             os.fsync(sink.fileno())
 
@@ -133,6 +134,11 @@ class LocalDestination:
         """Sorted paths under `folder` matching `pattern` (a glob relative to the folder)."""
         base = self.root / folder
         return sorted(str(p.relative_to(self.root)) for p in base.glob(pattern))
+
+    def sizes(self, folder: str, pattern: str) -> dict[str, int]:
+        """What `listing` lists, with each file's size in bytes."""
+        base = self.root / folder
+        return {str(p.relative_to(self.root)): p.stat().st_size for p in sorted(base.glob(pattern))}
 
     def subfolders(self, folder: str) -> list[str]:
         """Folders right under `folder`, empty ones included (a batch killed before its first file)."""
@@ -174,8 +180,9 @@ class S3Destination:
         with self.filesystem.open_output_stream(self.path(relative)) as sink:
             sink.write(data)
 
-    def write_table(self, relative: str, table: pa.Table) -> None:
-        pq.write_table(table, self.path(relative), filesystem=self.filesystem, compression="zstd")
+    def write_table(self, relative: str, table: pa.Table, row_group_size: int | None = None) -> None:
+        path = self.path(relative)
+        pq.write_table(table, path, filesystem=self.filesystem, compression="zstd", row_group_size=row_group_size)
 
     def read(self, relative: str) -> bytes:
         with self.filesystem.open_input_stream(self.path(relative)) as source:
@@ -198,11 +205,16 @@ class S3Destination:
         return bool(self.filesystem.get_file_info(self.path(relative)).type != pafs.FileType.NotFound)
 
     def listing(self, folder: str, pattern: str) -> list[str]:
+        return sorted(self.sizes(folder, pattern))
+
+    def sizes(self, folder: str, pattern: str) -> dict[str, int]:
+        """The objects under `folder` matching `pattern` (a glob relative to it) and their sizes, from one listing."""
         selector = pafs.FileSelector(self.path(folder), recursive=True, allow_not_found=True)
         base = len(self.root) + 1
-        found = [info.path[base:] for info in self.filesystem.get_file_info(selector)]
+        found = {info.path[base:]: info.size or 0 for info in self.filesystem.get_file_info(selector)}
         inside, depth = len(folder) + 1, folder.count("/") + pattern.count("/") + 1
-        return sorted(p for p in found if p.count("/") == depth and fnmatch.fnmatchcase(p[inside:], pattern))
+        matching = (p for p in found if p.count("/") == depth and fnmatch.fnmatchcase(p[inside:], pattern))
+        return {p: found[p] for p in sorted(matching)}
 
     def subfolders(self, folder: str) -> list[str]:
         """Prefixes right under `folder` that hold objects (S3 has no empty folders)."""

@@ -55,6 +55,8 @@ FILES_DIR = "_reportflow/files"
 # The public `files` dataset (one row per source file and change of state), published after the documents.
 FILE_STATES = "files"
 STAGING_DIR = "_reportflow/staging"
+# Paragraphs are written in small row groups: dedup reads an earlier candidate's text from its one group.
+PARAGRAPH_ROW_GROUP = 1024
 MARKERS_DIR = "_reportflow/runs"
 _COMMITTED = "COMMITTED"
 
@@ -107,7 +109,8 @@ class DatasetStore:
         for dataset, record_type in DATASETS.items():
             records = getattr(batch, dataset)
             if records:
-                self.dest.write_table(f"{staged}/{dataset}.parquet", to_table(records, record_type))
+                groups = PARAGRAPH_ROW_GROUP if dataset == "paragraphs" else None
+                self.dest.write_table(f"{staged}/{dataset}.parquet", to_table(records, record_type), groups)
                 plan[dataset] = f"{dataset}/{partition}"
         if batch.index is not None and batch.index.num_rows:
             self.dest.write_table(f"{staged}/index.parquet", batch.index)
