@@ -3,6 +3,7 @@ were built, merged, made stale or cut short."""
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -323,3 +324,28 @@ def test_a_candidate_is_read_from_its_one_row_group_also_after_compaction(
         [flagged] = flag_document(f"new-{b}", _document([near]), index, "r2").paragraphs
         assert (flagged.is_duplicate, flagged.duplicate_of) == (True, f"n{b}-{d}:{i}")
     assert index.frozen._texts.groups_read == 3  # type: ignore[attr-defined]
+
+
+def _document(doc_id: str, content: str, copy_of: str | None) -> DocumentRecord:
+    [record] = _documents(np.random.default_rng(0), 1, "")
+    return dataclasses.replace(record, doc_id=doc_id, content_hash=content, duplicate_of_doc_id=copy_of)
+
+
+def test_a_content_belongs_to_its_first_document_also_when_that_one_copies_another(tmp_path: Path) -> None:
+    """A re-scan marked a near copy of its original owns its own content; its exact copies, in later batches
+    and more of them than a merge slice holds, point to it, as one run in memory says (`load_whole_index`)."""
+    store = DatasetStore(tmp_path)
+    nights = [
+        [_document("A", "a", None)],
+        [_document("B", "b", "A"), *(_document(f"A{i}", "a", "A") for i in range(60))],
+        [_document("C", "b", "B"), *(_document(f"B{i}", "b", "B") for i in range(60))],
+        [_document("D", "d", "C")],
+    ]
+    for n, documents in enumerate(nights):
+        store.commit(f"night-{n}", DAY, Batch(documents=documents))
+        load_index(store)  # absorbed night after night, so that runs are merged
+    cached, whole = load_index(store), load_whole_index(store)
+    owners = {c: cached.contents.get(c) for c in ("a", "b", "d", "e")}
+    assert owners == {"a": "A", "b": "B", "d": "D", "e": None}
+    assert owners == {c: whole.contents.get(c) for c in owners}
+    assert len(cached.contents) == 3

@@ -10,7 +10,10 @@ holds the same entries as a few *runs*, each a folder of flat arrays covering so
   `row` (its paragraph's row in that file, less the part's `offset` there once compacted), so that a
   candidate's text is read from its one row group;
 - `doc_id`/`doc_entries`: the run's documents, sorted, with how many entries each brought;
-- `content_hash`/`content_doc`: the content hash of every document that copies none, sorted.
+- `content_hash`/`content_doc`/`content_copy_of`: documents' content hashes, sorted, each with the
+  document it copies (empty for none); a hash's first document is the one that copies none of the others
+  with that hash (a re-scan marked a near copy of its original still owns its own content), so rows
+  that copy another row of their hash are left out, and copies of one document kept once.
 A lookup binary-searches each run and answers the lowest `seq` (the contract's first occurrence), as the
 in-memory `Frozen` does. A run is merged with the one before it when it is at least half its size (a
 binary counter), in slices of bounded size: O(log n) runs, each entry rewritten O(log n) times.
@@ -64,7 +67,7 @@ PARTS = "ingest_date=*/part-*.parquet"
 ABSORB_ROWS = 1_000_000
 MERGE_ROWS = 1 << 20
 ENTRY_MERGE_ROWS = 1 << 17
-_FORMAT = 2
+_FORMAT = 3
 NO_ROW = np.iinfo(np.uint32).max
 _MANIFEST = "manifest.json"
 _PER_ENTRY = ("seq", "key_length", "signature", "doc", "paragraph_index", "part", "row")
@@ -301,7 +304,7 @@ def _read_part(dest: Destination, relative: str) -> pa.Table:
     documents = ds.dataset(
         [dest.path(relative)], schema=arrow_schema(DocumentRecord), format="parquet", filesystem=dest.filesystem
     )
-    return documents.to_table(columns=["content_hash", "doc_id"], filter=ds.field("duplicate_of_doc_id").is_null())
+    return documents.to_table(columns=["content_hash", "doc_id", "duplicate_of_doc_id"])
 
 
 def _paragraph_rows(dest: Destination, part: str, index: pa.Table) -> npt.NDArray[np.uint32]:
@@ -353,16 +356,39 @@ def _write_entries(writer: _RunWriter, tables: list[pa.Table], rows: list[npt.ND
 
 
 def _write_contents(writer: _RunWriter, tables: list[pa.Table]) -> None:
-    """Content hash -> doc_id of the documents that copy none; a hash keeps the first document read."""
-    table = pa.concat_tables(tables) if tables else pa.table({"content_hash": [], "doc_id": []})
-    listed = zip(table["content_hash"].to_pylist(), table["doc_id"].to_pylist(), strict=True)
-    pairs = [(c.encode(), d.encode()) for c, d in listed if c]
-    hashes = np.array([c for c, _ in pairs] or [b""], dtype=np.bytes_)[: len(pairs)]
-    doc_ids = np.array([d for _, d in pairs] or [b""], dtype=np.bytes_)[: len(pairs)]
-    order = np.argsort(hashes, kind="stable")
-    keep = _firsts(hashes[order])
-    writer.put("content_hash", hashes[order][keep])
-    writer.put("content_doc", doc_ids[order][keep])
+    """Documents' content hashes, sorted, with the document each copies (see `_content_rows`)."""
+    table = pa.concat_tables(tables) if tables else _EMPTY_CONTENTS
+    listed = zip(*(table[c].to_pylist() for c in _EMPTY_CONTENTS.column_names), strict=True)
+    rows = [(c.encode(), d.encode(), (copy_of or "").encode()) for c, d, copy_of in listed if c]
+    columns = [np.array([r[i] for r in rows] or [b""], dtype=np.bytes_)[: len(rows)] for i in range(3)]
+    hashes, docs, copies = _content_rows(*columns)
+    writer.put("content_hash", hashes)
+    writer.put("content_doc", docs)
+    writer.put("content_copy_of", copies)
+
+
+_EMPTY_CONTENTS = pa.table(
+    {
+        "content_hash": pa.array([], pa.string()),
+        "doc_id": pa.array([], pa.string()),
+        "duplicate_of_doc_id": pa.array([], pa.string()),
+    }
+)
+
+
+def _content_rows(hashes: npt.NDArray[Any], docs: npt.NDArray[Any], copies: npt.NDArray[Any]) -> tuple[Any, Any, Any]:
+    """The rows sorted by hash, less those copying another row of their hash (its owner is there) and repeats
+    of a (hash, copied document) pair: what is left is at most a hash's owner and one row of its copies."""
+    order = np.lexsort((copies, hashes))
+    hashes, docs, copies = hashes[order], docs[order], copies[order]
+    keep = np.ones(len(hashes), dtype=np.bool_)
+    keep[1:] = (hashes[1:] != hashes[:-1]) | (copies[1:] != copies[:-1]) | (copies[1:] == b"")
+    group_docs = {(h, d) for h, d in zip(hashes.tolist(), docs.tolist(), strict=True)}
+    keep &= np.array(
+        [c == b"" or (h, c) not in group_docs for h, c in zip(hashes.tolist(), copies.tolist(), strict=True)],
+        dtype=np.bool_,
+    )
+    return hashes[keep], docs[keep], copies[keep]
 
 
 def _sorted_doc_ordinals(column: pa.ChunkedArray) -> tuple[npt.NDArray[np.bytes_], npt.NDArray[np.uint32]]:
@@ -457,22 +483,19 @@ def _sorted_pairs(values: npt.NDArray[Any], seqs: npt.NDArray[np.uint32]) -> tup
 
 
 def _merge_contents(writer: _RunWriter, runs: list[Run]) -> None:
-    """Sorted `content hash -> doc_id` arrays as one. Two runs never map one hash to two documents (dedup
-    gives a document that copies none a hash no earlier one has); were it so, the first run would win."""
-    hashes, docs = [r["content_hash"] for r in runs], [r["content_doc"] for r in runs]
-    writer.declare("content_hash", np.dtype(f"S{max(h.dtype.itemsize for h in hashes)}"))
-    writer.declare("content_doc", np.dtype(f"S{max(d.dtype.itemsize for d in docs)}"))
-    for at in _slices(hashes, max(1, MERGE_ROWS // len(runs))):
-        values = np.concatenate([h[s] for h, s in zip(hashes, at, strict=True)])
-        owners = np.concatenate([d[s] for d, s in zip(docs, at, strict=True)])
-        order = np.argsort(values, kind="stable")
-        keep = _firsts(values[order])
-        writer.append("content_hash", values[order][keep])
-        writer.append("content_doc", owners[order][keep])
+    """The runs' content rows as one run's (`_content_rows`), slice by slice; no slice splits a hash."""
+    names = ("content_hash", "content_doc", "content_copy_of")
+    for name in names:
+        writer.declare(name, np.dtype(f"S{max(r[name].dtype.itemsize for r in runs)}"))
+    for at in _slices([r["content_hash"] for r in runs], max(1, MERGE_ROWS // len(runs))):
+        columns = [np.concatenate([r[name][s] for r, s in zip(runs, at, strict=True)]) for name in names]
+        for name, values in zip(names, _content_rows(*columns), strict=True):
+            writer.append(name, values)
 
 
 def _slices(arrays: list[npt.NDArray[Any]], rows: int) -> Iterator[list[slice]]:
-    """Matching slices of sorted arrays of distinct values, each at most ROWS long, that split no value."""
+    """Matching slices of sorted arrays, each about ROWS long, that split no value (a value repeated
+    past ROWS goes whole into one slice)."""
     starts = [0] * len(arrays)
     while any(start < len(a) for start, a in zip(starts, arrays, strict=True)):
         bounds = [a[start + rows] for start, a in zip(starts, arrays, strict=True) if start + rows < len(a)]
@@ -484,6 +507,11 @@ def _slices(arrays: list[npt.NDArray[Any]], rows: int) -> Iterator[list[slice]]:
             ]
         else:
             ends = [len(a) for a in arrays]
+        if ends == starts:
+            ends = [
+                start + int(np.searchsorted(a[start:], bound, side="right"))
+                for start, a in zip(starts, arrays, strict=True)
+            ]
         yield [slice(start, end) for start, end in zip(starts, ends, strict=True)]
         starts = ends
 
@@ -573,27 +601,37 @@ def _position(sorted_values: npt.NDArray[Any], value: object) -> int:
 
 
 class CachedContents:
-    """Content hash -> the document that first had it, over the cache's runs."""
+    """Content hash -> the document that first had it, over the cache's runs: of the rows with that hash,
+    the one whose document copies none of the others."""
 
     def __init__(self, runs: Sequence[Run]) -> None:
         self.runs = list(runs)
 
     def get(self, content: str) -> str | None:
-        for run in self.runs:
-            at = _position(run["content_hash"], content.encode())
-            if at >= 0:
-                return bytes(run["content_doc"][at]).decode()
-        return None
+        rows = [row for run in self.runs for row in _content_rows_of(run, content.encode())]
+        docs = {doc for doc, _ in rows}
+        owners = [doc for doc, copy_of in rows if copy_of not in docs]
+        return owners[0].decode() if owners else None
 
     def __len__(self) -> int:
         """Distinct hashes over all runs (a hash two runs hold counts once); reads every run."""
         total = 0
         for i, run in enumerate(self.runs):
-            new = np.ones(len(run["content_hash"]), dtype=np.bool_)
+            hashes = np.unique(run["content_hash"])
+            new = np.ones(len(hashes), dtype=np.bool_)
             for earlier in self.runs[:i]:
-                new &= ~_holds(earlier["content_hash"], run["content_hash"])
+                new &= ~_holds(earlier["content_hash"], hashes)
             total += int(new.sum())
         return total
+
+
+def _content_rows_of(run: Run, content: bytes) -> list[tuple[bytes, bytes]]:
+    hashes = run["content_hash"]
+    if not len(hashes) or len(content) > hashes.dtype.itemsize:
+        return []
+    key = np.array(content, dtype=hashes.dtype)
+    start, end = int(np.searchsorted(hashes, key)), int(np.searchsorted(hashes, key, side="right"))
+    return [(bytes(run["content_doc"][i]), bytes(run["content_copy_of"][i])) for i in range(start, end)]
 
 
 def _holds(sorted_values: npt.NDArray[Any], values: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
