@@ -326,7 +326,7 @@ def test_a_candidate_is_read_from_its_one_row_group_also_after_compaction(
     assert index.frozen._texts.groups_read == 3  # type: ignore[attr-defined]
 
 
-def _document(doc_id: str, content: str, copy_of: str | None) -> DocumentRecord:
+def _record(doc_id: str, content: str, copy_of: str | None) -> DocumentRecord:
     [record] = _documents(np.random.default_rng(0), 1, "")
     return dataclasses.replace(record, doc_id=doc_id, content_hash=content, duplicate_of_doc_id=copy_of)
 
@@ -336,10 +336,10 @@ def test_a_content_belongs_to_its_first_document_also_when_that_one_copies_anoth
     and more of them than a merge slice holds, point to it, as one run in memory says (`load_whole_index`)."""
     store = DatasetStore(tmp_path)
     nights = [
-        [_document("A", "a", None)],
-        [_document("B", "b", "A"), *(_document(f"A{i}", "a", "A") for i in range(60))],
-        [_document("C", "b", "B"), *(_document(f"B{i}", "b", "B") for i in range(60))],
-        [_document("D", "d", "C")],
+        [_record("A", "a", None)],
+        [_record("B", "b", "A"), *(_record(f"A{i}", "a", "A") for i in range(60))],
+        [_record("C", "b", "B"), *(_record(f"B{i}", "b", "B") for i in range(60))],
+        [_record("D", "d", "C")],
     ]
     for n, documents in enumerate(nights):
         store.commit(f"night-{n}", DAY, Batch(documents=documents))

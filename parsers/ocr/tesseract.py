@@ -185,7 +185,7 @@ def _keep(
 def _is_doubtful_stop(symbol: tesserocr.PyResultIterator) -> bool:
     """A full stop that may be a speck: its box too big for a full stop beside its word's letters, or
     another mark nearly as likely to Tesseract (`hướng.` read with `,` a close second)."""
-    if symbol.GetUTF8Text(tesserocr.RIL.SYMBOL) != ".":
+    if _text(symbol, tesserocr.RIL.SYMBOL) != ".":
         return False
     box, word_box = symbol.BoundingBox(tesserocr.RIL.SYMBOL), symbol.BoundingBox(tesserocr.RIL.WORD)
     if box and word_box and box[3] - box[1] > STOP_MAX_HEIGHT * (word_box[3] - word_box[1]):
@@ -257,9 +257,13 @@ def _without_stray_periods(rows: list[_Row], doubtful: set[tuple[int, int]]) -> 
 
 
 def _word_text(word: tesserocr.PyResultIterator) -> str:
+    return _text(word, tesserocr.RIL.WORD)
+
+
+def _text(at: tesserocr.PyResultIterator, level: int) -> str:
     try:
-        return word.GetUTF8Text(tesserocr.RIL.WORD) or ""
-    except RuntimeError:  # tesserocr's way of saying a recognised word came out empty
+        return at.GetUTF8Text(level) or ""
+    except RuntimeError:  # tesserocr's way of saying a recognised word or symbol came out empty
         return ""
 
 
