@@ -14,7 +14,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from reportflow.flows.steps import compact as compact_module
 from reportflow.flows.steps import dedup_cache
 from reportflow.flows.steps import store as store_module
 from reportflow.flows.steps.compact import compact
@@ -299,8 +298,7 @@ def _document(texts: list[str]) -> ParsedDocument:
 def test_a_candidate_is_read_from_its_one_row_group_also_after_compaction(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store_module, "PARAGRAPH_ROW_GROUP", 3)
-    monkeypatch.setattr(compact_module, "PARAGRAPH_ROW_GROUP", 3)
+    monkeypatch.setitem(store_module.ROW_GROUPS, "paragraphs", 3)
     rng = np.random.default_rng(4)
     texts = random_texts(60, rng, vocabulary(rng))
     store = DatasetStore(tmp_path)

@@ -98,7 +98,7 @@ def test_words_are_corrected_only_on_a_vietnamese_page() -> None:
     assert _corrected(("où", box, 90.0), [["o", "c"], ["ù"]], False)[0] == "où"  # French
 
 
-def _ocr_page(rows: list[tuple[float, float, float, str]], size: float = 13.8) -> PageLayout:
+def _ocr_page(rows: list[tuple[float, float, float, str]]) -> PageLayout:
     """An OCR'd page from (x0, x1, box size, text) rows set at the usual line pitch of 16 points."""
     lines = [
         Line(text, x0, x1, 100 + 16 * i - 0.95 * box, 100 + 16 * i + 0.25 * box, box, confidence=95.0)
@@ -115,13 +115,12 @@ def test_an_ocr_paragraph_with_ragged_boxes_is_one_paragraph() -> None:
     rows = [
         (119.3, 527.3, 13.8, "3. Ủy ban nhân dân các huyện tích cực hỗ trợ Nhà đầu tư trong việc thực"),
         (85.0, 527.8, 13.8, "hiện các thủ tục về đất đai, môi trường, quy hoạch có liên quan, hỗ trợ"),
-        (86.2, 528.4, 20.7, "kinh phí 1.000.000"),
+        (86.2, 527.6, 20.7, "kinh phí 1.000.000 và các khoản hỗ trợ khác theo quy định của pháp"),
         (84.5, 527.1, 17.9, "đồng, cùng 50 chiếc xe đạp cho các hộ gia đình có hoàn cảnh khó khăn"),
         (84.7, 451.0, 13.8, "trong khu vực dự án đầu tư."),
         (119.8, 527.8, 13.8, "4. Đẩy mạnh giải quyết khó khăn, vướng mắc của Nhà đầu tư: khi nhà đầu"),
         (83.9, 300.0, 13.8, "tư có đề xuất."),
     ]
-    rows[2] = (86.2, 527.6, 20.7, rows[2][3] + " và các khoản hỗ trợ khác theo quy định của pháp")
     assert _blocks(rows) == [
         " ".join(text for *_, text in rows[:5]),
         " ".join(text for *_, text in rows[5:]),

@@ -32,7 +32,7 @@ import pyarrow.parquet as pq
 
 from reportflow.flows.steps.dedup_cache import follow_compaction
 from reportflow.flows.steps.destination import LocalDestination, fsync_dir, write_atomic
-from reportflow.flows.steps.store import DATASETS, FILE_STATES, FILES_DIR, INDEX_DIR, PARAGRAPH_ROW_GROUP, DatasetStore
+from reportflow.flows.steps.store import DATASETS, FILE_STATES, FILES_DIR, INDEX_DIR, ROW_GROUPS, DatasetStore
 
 log = logging.getLogger(__name__)
 
@@ -89,9 +89,7 @@ def _compact_day(root: Path, day: str, folders: list[str]) -> None:
     for folder in folders:
         staged = workspace / folder / day
         staged.mkdir(parents=True)
-        _write_merged(
-            _parts(root / folder / day), staged / name, PARAGRAPH_ROW_GROUP if folder == "paragraphs" else None
-        )
+        _write_merged(_parts(root / folder / day), staged / name, ROW_GROUPS.get(folder))
         fsync_dir(staged)
     write_atomic(workspace / _JOURNAL, json.dumps({"day": day, "folders": folders, "name": name}).encode())
     fsync_dir(workspace)

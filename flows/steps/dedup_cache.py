@@ -467,10 +467,9 @@ def _merge_lowest(
     for at in _slices([values for values, _ in sources], max(1, MERGE_ROWS // len(sources))):
         values = np.concatenate([v[s] for (v, _), s in zip(sources, at, strict=True)])
         seqs = np.concatenate([q[s] for (_, q), s in zip(sources, at, strict=True)])
-        values, seqs = _sorted_pairs(values, seqs)
-        keep = _firsts(values)
-        writer.append(f"{prefix}_value", values[keep])
-        writer.append(f"{prefix}_seq", seqs[keep])
+        values, seqs = _first_of_each(values, seqs)
+        writer.append(f"{prefix}_value", values)
+        writer.append(f"{prefix}_seq", seqs)
 
 
 def _sorted_pairs(values: npt.NDArray[Any], seqs: npt.NDArray[np.uint32]) -> tuple[npt.NDArray[Any], Any]:
@@ -523,7 +522,7 @@ class CachedEntries:
         self.runs = list(runs)
         self.size: int = sum(r.entries for r in self.runs)
         self._ranges = [(int(r["seq"][0]), int(r["seq"][-1])) if r.entries else (0, -1) for r in self.runs]
-        self._texts, self._fetch = texts, texts.fetch
+        self._texts = texts
         self._keys: dict[int, str] = {}
 
     def numbered_in_order(self) -> bool:
@@ -568,13 +567,11 @@ class CachedEntries:
     def key(self, seq: int) -> str:
         """The matching key of an earlier entry, read from its paragraphs file the first time it is needed."""
         if seq not in self._keys:
-            if self._fetch is None:
-                raise LookupError("this index cannot read earlier paragraphs")
             run, at = self._locate(seq)
             part, row = int(run["part"][at]), int(run["row"][at])
             paragraph = (self.doc_id(seq), int(run["paragraph_index"][at]))
             if row == NO_ROW:
-                (key,) = self._fetch(run.meta.parts[part], [paragraph])
+                (key,) = self._texts.fetch(run.meta.parts[part], [paragraph])
             else:
                 key = self._texts.key_at(run.meta.parts[part], run.meta.offsets[part] + row, paragraph)
             self._keys[seq] = key

@@ -149,9 +149,6 @@ class Contents:
         found: str | None = self.added.get(content)
         return found if found is not None else self.earlier.get(content)
 
-    def __contains__(self, content: object) -> bool:
-        return isinstance(content, str) and self.get(content) is not None
-
     def __len__(self) -> int:
         return len(self.earlier) + len(self.added)
 
@@ -290,6 +287,7 @@ class ParagraphKeys:
         self._files: dict[str, tuple[pq.ParquetFile, npt.NDArray[np.int64]]] = {}
         self._groups: dict[tuple[str, int], pa.Table] = {}
         self._group_bytes = group_bytes
+        self._held = 0
         self.groups_read = 0
 
     def fetch(self, part: str, paragraphs: Sequence[tuple[str, int]]) -> list[str]:
@@ -332,9 +330,10 @@ class ParagraphKeys:
         if (path, group) not in self._groups:
             table = file.read_row_group(group, columns=["paragraph_id", "text"])
             self.groups_read += 1
-            while self._groups and sum(t.nbytes for t in self._groups.values()) + table.nbytes > self._group_bytes:
-                del self._groups[next(iter(self._groups))]
+            while self._groups and self._held + table.nbytes > self._group_bytes:
+                self._held -= self._groups.pop(next(iter(self._groups))).nbytes
             self._groups[(path, group)] = table
+            self._held += table.nbytes
         return self._groups[(path, group)]
 
 

@@ -57,6 +57,8 @@ FILE_STATES = "files"
 STAGING_DIR = "_reportflow/staging"
 # Paragraphs are written in small row groups: dedup reads an earlier candidate's text from its one group.
 PARAGRAPH_ROW_GROUP = 1024
+# Rows per row group by dataset folder (the writer's default for the others).
+ROW_GROUPS = {"paragraphs": PARAGRAPH_ROW_GROUP}
 MARKERS_DIR = "_reportflow/runs"
 _COMMITTED = "COMMITTED"
 
@@ -109,8 +111,8 @@ class DatasetStore:
         for dataset, record_type in DATASETS.items():
             records = getattr(batch, dataset)
             if records:
-                groups = PARAGRAPH_ROW_GROUP if dataset == "paragraphs" else None
-                self.dest.write_table(f"{staged}/{dataset}.parquet", to_table(records, record_type), groups)
+                table = to_table(records, record_type)
+                self.dest.write_table(f"{staged}/{dataset}.parquet", table, ROW_GROUPS.get(dataset))
                 plan[dataset] = f"{dataset}/{partition}"
         if batch.index is not None and batch.index.num_rows:
             self.dest.write_table(f"{staged}/index.parquet", batch.index)
