@@ -35,6 +35,7 @@ def small_slices(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(dedup_cache, "ABSORB_ROWS", 150)
     monkeypatch.setattr(dedup_cache, "MERGE_ROWS", 37)
     monkeypatch.setattr(dedup_cache, "ENTRY_MERGE_ROWS", 23)
+    monkeypatch.setattr(dedup_cache, "FANOUT", 2)
 
 
 def _index_part(rng: np.random.Generator, first_seq: int, rows: int, doc_prefix: str) -> pa.Table:
@@ -117,7 +118,30 @@ def _same_as_whole(store: DatasetStore) -> None:
 def test_lookups_equal_the_whole_index_in_memory(tmp_path: Path) -> None:
     store = _archive(tmp_path, 12)
     _same_as_whole(store)
-    assert len(IndexCache.open(tmp_path / CACHE_DIR).runs) == 1  # read in groups, merged in one pass
+    runs = IndexCache.open(tmp_path / CACHE_DIR).runs
+    assert len(runs) <= 1 + np.log2(sum(len(r.files) for r in runs))  # read in groups, merged as they came
+    assert not dedup_cache._next_merge([r.weight for r in runs])
+
+
+def test_a_first_build_merges_as_it_goes_never_past_the_largest_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every merge finds on disk only the runs the manifest names and its own inputs (merged runs were deleted
+    at once), and writes no run heavier than MAX_RUN_WEIGHT: a first build needs the cache's size plus one run."""
+    monkeypatch.setattr(dedup_cache, "MAX_RUN_WEIGHT", 400)
+    store, folder, merge, merges = _archive(tmp_path, 30), tmp_path / CACHE_DIR, dedup_cache._merge, []
+
+    def watched(writer: Any, runs: list[Any]) -> None:
+        on_disk = {p.name for p in folder.iterdir() if p.name.startswith("run-")}
+        assert on_disk <= {r.name for r in IndexCache.open(folder).runs} | {r.meta.name for r in runs}
+        merges.append(sum(r.meta.weight for r in runs))
+        merge(writer, runs)
+
+    monkeypatch.setattr(dedup_cache, "_merge", watched)
+    _same_as_whole(store)
+    weights = [r.weight for r in IndexCache.open(folder).runs]
+    assert len(merges) >= 3 and max(merges) <= 400
+    assert len(weights) >= sum(weights) / 400 and not dedup_cache._next_merge(weights)
 
 
 def test_batches_absorbed_night_after_night_keep_a_few_runs_that_answer_the_same(tmp_path: Path) -> None:
@@ -183,6 +207,7 @@ def test_a_cache_update_killed_half_way_leaves_it_stale_never_wrong(
     store = _archive(tmp_path, 4)
     load_index(store)
     _archive_more(store, 5)
+    monkeypatch.setattr(dedup_cache, "ABSORB_ROWS", 30)  # groups of one size: they merge
     merge = dedup_cache._merge
 
     def killed(writer: Any, runs: Any) -> None:

@@ -15,8 +15,13 @@ holds the same entries as a few *runs*, each a folder of flat arrays covering so
   with that hash (a re-scan marked a near copy of its original still owns its own content), so rows
   that copy another row of their hash are left out, and copies of one document kept once.
 A lookup binary-searches each run and answers the lowest `seq` (the contract's first occurrence), as the
-in-memory `Frozen` does. A run is merged with the one before it when it is at least half its size (a
-binary counter), in slices of bounded size: O(log n) runs, each entry rewritten O(log n) times.
+in-memory `Frozen` does. Runs are merged in tiers, in slices of bounded size: FANOUT runs of one tier
+(weights within a factor FANOUT) become one run of a heavier tier, so there are fewer than FANOUT runs
+per tier and each entry is rewritten once per tier it climbs. A run of MAX_RUN_WEIGHT or more climbs no
+further: a merge never writes more than about that much, so a first build of a large archive needs the
+cache's size plus one such run of free disk (merged runs are deleted as soon as the manifest drops them),
+not twice the cache, and rewrites each entry a bounded number of times. Past that weight the number of
+runs grows with the archive (one per MAX_RUN_WEIGHT entries), each one more binary search per lookup.
 
 The manifest names the files each run absorbed, with their sizes. Opening the cache lists DEST's files
 (one listing, no reads), drops the runs whose files are gone or changed (a compacted day) and absorbs
@@ -67,6 +72,8 @@ PARTS = "ingest_date=*/part-*.parquet"
 ABSORB_ROWS = 1_000_000
 MERGE_ROWS = 1 << 20
 ENTRY_MERGE_ROWS = 1 << 17
+FANOUT = 4
+MAX_RUN_WEIGHT = 1 << 24  # entries; a run of the cache takes about 424 bytes each: some 7 GB
 _FORMAT = 3
 NO_ROW = np.iinfo(np.uint32).max
 _MANIFEST = "manifest.json"
@@ -217,10 +224,10 @@ class IndexCache:
         held = {f for r in self.runs for f in r.files}
         for group in _groups(dest, [f for f in listed if f not in held]):
             self.runs.append(self._absorb(dest, group, listed))
+            self._merge_tiers()
             self.save()
+            self._sweep()
             changed = False
-        if self._merge_while_unbalanced():
-            self.save()
         if changed or (self.runs and not (self.folder / _MANIFEST).exists()):
             self.save()
         self._sweep()
@@ -241,21 +248,20 @@ class IndexCache:
             _write_contents(writer, documents)
             return self._install(writer, {f: listed[f] for f, _ in group}, parts, [0] * len(parts))
 
-    def _merge_while_unbalanced(self) -> bool:
-        """Keep every run more than twice as heavy as all lighter runs together (so O(log n) runs, each entry
-        rewritten O(log n) times): the lightest runs that break this are merged, in one k-way pass."""
-        self.runs.sort(key=lambda r: r.weight, reverse=True)
-        weights = [r.weight for r in self.runs]
-        first = next((i for i, w in enumerate(weights) if w <= 2 * sum(weights[i + 1 :])), len(weights))
-        if len(self.runs) - first < 2:
-            return False
-        merged = self.runs[first:]
-        with _RunWriter(self._temporary()) as writer:
-            _merge(writer, [Run(self._path(r), r) for r in merged])
-            files = {f: size for r in merged for f, size in r.files.items()}
-            parts = [part for r in merged for part in r.parts]
-            self.runs[first:] = [self._install(writer, files, parts, [at for r in merged for at in r.offsets])]
-        return True
+    def _merge_tiers(self) -> None:
+        """Merge, in one k-way pass each, the runs `_next_merge` names until it names none; the runs merged
+        away are deleted after each merge, so that disk holds the cache and one merge's output at most."""
+        while positions := _next_merge([r.weight for r in self.runs]):
+            merged = [self.runs[at] for at in positions]
+            with _RunWriter(self._temporary()) as writer:
+                _merge(writer, [Run(self._path(r), r) for r in merged])
+                files = {f: size for r in merged for f, size in r.files.items()}
+                parts = [part for r in merged for part in r.parts]
+                offsets = [at for r in merged for at in r.offsets]
+                self.runs = [r for at, r in enumerate(self.runs) if at not in positions]
+                self.runs.append(self._install(writer, files, parts, offsets))
+            self.save()
+            self._sweep()
 
     def _temporary(self) -> Path:
         return self.folder / f"tmp-{uuid.uuid4().hex}"
@@ -277,6 +283,31 @@ class IndexCache:
         for path in self.folder.iterdir() if self.folder.is_dir() else []:
             if path.is_dir() and path.name not in named and path.name.startswith(("run-", "tmp-")):
                 shutil.rmtree(path, ignore_errors=True)
+
+
+def _next_merge(weights: list[int]) -> list[int]:
+    """Positions of the runs to merge next: in the lightest tier holding FANOUT runs lighter than
+    MAX_RUN_WEIGHT, its lightest runs as far as they stay within MAX_RUN_WEIGHT together, if two or more
+    do; none when no tier has such runs."""
+    tiers: dict[int, list[int]] = {}
+    for at, weight in enumerate(weights):
+        if weight < MAX_RUN_WEIGHT:
+            tiers.setdefault(_tier(weight), []).append(at)
+    for tier in sorted(tiers):
+        members = sorted(tiers[tier], key=weights.__getitem__)
+        chosen = members[: int((np.cumsum([weights[at] for at in members]) <= MAX_RUN_WEIGHT).sum())]
+        if len(members) >= FANOUT and len(chosen) >= 2:
+            return chosen
+    return []
+
+
+def _tier(weight: int) -> int:
+    """Which power of FANOUT a weight is of: weights within a factor FANOUT share a tier."""
+    tier = 0
+    while weight >= FANOUT:
+        weight //= FANOUT
+        tier += 1
+    return tier
 
 
 def _still_listed(run: RunMeta, listed: dict[str, int]) -> bool:
