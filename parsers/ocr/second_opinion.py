@@ -121,7 +121,7 @@ def _within_budget(doubts: list[tuple[int, int]], boxes: list[list[Box]]) -> dic
     chosen: dict[int, list[int]] = {}
     spent = 0.0
     for r, w in doubts:
-        x0, top, x1, bottom = _window(boxes[r], w - CONTEXT_WORDS, w + CONTEXT_WORDS)
+        x0, top, x1, bottom = window(boxes[r], w - CONTEXT_WORDS, w + CONTEXT_WORDS)
         if x1 - x0 <= bottom - top or bottom - top < MIN_HEIGHT:
             continue  # a word of a column turned sideways (its box is upright), or a sliver
         cost = (x1 - x0) * 32 / (bottom - top)
@@ -147,7 +147,7 @@ def _spans(chosen: dict[int, list[int]]) -> list[tuple[int, tuple[int, int]]]:
     return spans
 
 
-def _window(boxes: list[Box], first: int, last: int) -> Box:
+def window(boxes: list[Box], first: int, last: int) -> Box:
     """The box around words first..last of a row (clipped to the row), with margins."""
     inside = boxes[max(0, first) : last + 1]
     top, bottom = min(b[1] for b in inside), max(b[3] for b in inside)
@@ -162,7 +162,7 @@ def _opinions(
     """The recogniser's reading of each word of the span: its characters whose x falls in the word's stretch
     of the line (the gaps between words split in the middle)."""
     first, last = max(0, span[0]), min(len(boxes) - 1, span[1])
-    x0, top, x1, bottom = _window(boxes, first, last)
+    x0, top, x1, bottom = window(boxes, first, last)
     left, upper = max(0, round(x0)), max(0, round(top))
     crop = image.crop((left, upper, min(image.width, round(x1)), min(image.height, round(bottom))))
     reading = read(crop)

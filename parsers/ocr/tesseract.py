@@ -23,6 +23,7 @@ from PIL import Image
 
 from reportflow.parsers.layout.lines import SEGMENT_GAP_EM, Line, PageLayout, mean_confidence
 from reportflow.parsers.layout.reading_order import xy_order
+from reportflow.parsers.ocr.blanks import fill_blanks
 from reportflow.parsers.ocr.preprocess import prepare
 from reportflow.parsers.ocr.second_opinion import reconsider
 from reportflow.parsers.text import normalize_text
@@ -165,7 +166,7 @@ def _read_words(image: Image.Image, dpi: float, settings: OcrSettings) -> list[_
         _keep(read, doubtful, (word, letters), stop_in_doubt)
     vietnamese = _is_vietnamese([text for _, words in read for (text, _, _), _ in words])
     if vietnamese and settings.second_opinion == "auto":
-        read = reconsider(image, read)
+        read = fill_blanks(image, reconsider(image, read))
     rows = [(baseline, [_corrected(w, choices, vietnamese) for w, choices in words]) for baseline, words in read]
     rows = _without_stray_periods(rows, doubtful) if vietnamese else rows
     return [(baseline, _without_specks(words)) for baseline, words in rows]

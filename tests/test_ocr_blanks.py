@@ -1,0 +1,82 @@
+"""Handwritten numbers in a form's blanks (`Số: 575/UBND`, `ngày 05 tháng 02`): read again by the line
+recogniser, taken only when it is sure of a number that fits between the printed anchors."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+from PIL import Image
+
+from reportflow.parsers.ocr.aster import Reading
+from reportflow.parsers.ocr.blanks import fill_blanks
+
+PAGE = Image.new("L", (2400, 120), 255)
+
+
+def _row(
+    *words: tuple[str, float],
+) -> list[tuple[tuple[str, tuple[float, float, float, float], float], list[list[str]]]]:
+    """Words set left to right, 100 pixels apart, with their confidences."""
+    return [
+        ((text, (100.0 * i, 40.0, 100.0 * i + 80, 80.0), confidence), [[c] for c in text])
+        for i, (text, confidence) in enumerate(words)
+    ]
+
+
+def _reads(text: str, probabilities: Sequence[float] | None = None) -> object:
+    """The recogniser's reading of any crop: TEXT, one character every 10 pixels."""
+    chances = tuple(probabilities) if probabilities is not None else (1.0,) * len(text)
+    reading = Reading(text, tuple(10.0 * i for i in range(len(text))), chances)
+    return lambda crop: reading
+
+
+def _texts(rows: list[tuple[int, list[tuple[tuple[str, object, float], object]]]]) -> list[str]:
+    return [word[0] for word, _ in rows[0][1]]
+
+
+def _filled(words: list, reading: object) -> list[str]:
+    return _texts(fill_blanks(PAGE, [(0, words)], reading))  # type: ignore[arg-type]
+
+
+def test_an_empty_number_blank_takes_the_recogniser_s_sure_number() -> None:
+    assert _filled(_row(("Số:", 96), ("/UBND-KTTH", 93)), _reads("Số: 575 /UBND-KTTH")) == ["Số:", "575", "/UBND-KTTH"]
+
+
+def test_a_misread_day_run_on_into_its_anchor_is_parted_and_spelled_as_read_again() -> None:
+    words = _row(("Ngãi,", 93), ("ngayg5", 38), ("tháng", 96), ("02", 96), ("năm", 97))
+    assert _filled(words, _reads("ngày05 tháng")) == ["Ngãi,", "ngày", "05", "tháng", "02", "năm"]
+
+
+def test_a_doubtful_day_read_as_other_digits_is_replaced() -> None:
+    words = _row(("ngày", 93), ("93", 62), ("tháng", 97))
+    assert _filled(words, _reads("ngày 23 tháng")) == ["ngày", "23", "tháng"]
+
+
+@pytest.mark.parametrize(
+    ("reading", "why"),
+    [
+        (_reads("Số: 08 /CT-UBND", [1, 1, 1, 1, 0.87, 0.99, 1, 1, 1, 1, 1, 1, 1, 1, 1]), "a digit not sure"),
+        (_reads("Số: /CT-UBND"), "no number read"),
+        (_reads("Số: 08 CT-UBND"), "the end anchor not read"),
+    ],
+)
+def test_tesseract_s_reading_stays_unless_the_recogniser_is_sure_between_both_anchors(
+    reading: object, why: str
+) -> None:
+    assert _filled(_row(("Số:", 96), ("68", 70), ("/CT-UBND", 95)), reading) == ["Số:", "68", "/CT-UBND"], why
+
+
+def test_a_number_that_does_not_fit_its_blank_is_not_taken() -> None:
+    assert _filled(_row(("ngày", 93), ("£6", 83), ("tháng", 97)), _reads("ngày 0 tháng")) == ["ngày", "£6", "tháng"]
+    assert _filled(_row(("tháng", 93), ("“năm", 83)), _reads("tháng 13 năm")) == ["tháng", "“năm"]
+
+
+def test_a_number_read_with_confidence_and_words_between_anchors_are_never_read_again() -> None:
+    def never(crop: Image.Image) -> Reading:
+        raise AssertionError("read again")
+
+    confident = _row(("ngày", 97), ("26", 97), ("tháng", 97), ("5", 96), ("năm", 97), ("2020", 97))
+    assert _filled(confident, never) == ["ngày", "26", "tháng", "5", "năm", "2020"]
+    assert _filled(_row(("ngày", 97), ("càng", 60), ("tháng", 97)), never) == ["ngày", "càng", "tháng"]
+    assert _filled(_row(("Số", 97), ("lượng", 90), ("17/2020", 80)), never) == ["Số", "lượng", "17/2020"]
