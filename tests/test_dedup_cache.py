@@ -372,3 +372,31 @@ def test_a_content_belongs_to_its_first_document_also_when_that_one_copies_anoth
     assert owners == {"a": "A", "b": "B", "d": "D", "e": None}
     assert owners == {c: whole.contents.get(c) for c in owners}
     assert len(cached.contents) == 3
+
+
+@pytest.mark.parametrize(("memory", "read_ahead"), [(1 << 40, True), (1000, False)])
+def test_the_searched_keys_are_read_ahead_at_the_first_look_up_when_they_fit_in_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, memory: int, read_ahead: bool
+) -> None:
+    store = _archive(tmp_path, 6)
+    read: list[tuple[str, str]] = []
+    monkeypatch.setattr(dedup_cache, "available_memory", lambda: memory)
+    monkeypatch.setattr(dedup_cache.Run, "read_ahead", lambda run, name: read.append((run.meta.name, name)))
+    frozen = load_index(store).frozen
+    assert not read  # opening reads nothing
+    frozen.first_exact(np.arange(3, dtype=np.uint64))
+    frozen.first_bands(band_keys(np.zeros((2, SIGNATURE_BYTES), dtype=np.uint8)))
+    runs = [r.name for r in IndexCache.open(tmp_path / CACHE_DIR).runs]
+    expected = sorted((r, name) for r in runs for name in ("exact_value", "band_value")) if read_ahead else []
+    assert sorted(read) == expected  # once per array, not per look-up
+
+
+def test_read_ahead_of_a_run_keeps_its_answers(tmp_path: Path) -> None:
+    store = _archive(tmp_path, 6)
+    folder = tmp_path / CACHE_DIR
+    load_index(store)
+    runs = IndexCache.open(folder).opened()
+    for run in runs:
+        before = run["band_value"].copy()
+        run.read_ahead("band_value")
+        assert np.array_equal(run["band_value"], before) and run.random_access

@@ -34,6 +34,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import mmap
 import os
 import shutil
 import uuid
@@ -44,6 +45,7 @@ from typing import IO, Any
 
 import numpy as np
 import numpy.typing as npt
+import psutil
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
@@ -77,6 +79,7 @@ MAX_RUN_WEIGHT = 1 << 24  # entries; a run of the cache takes about 424 bytes ea
 _FORMAT = 3
 NO_ROW = np.iinfo(np.uint32).max
 _MANIFEST = "manifest.json"
+_SEARCHED = ("exact_value", "band_value")
 _PER_ENTRY = ("seq", "key_length", "signature", "doc", "paragraph_index", "part", "row")
 
 
@@ -124,11 +127,25 @@ class RunMeta:
 
 
 class Run:
-    """A run's arrays, memory-mapped read-only."""
+    """A run's arrays, memory-mapped read-only. For look-ups (RANDOM_ACCESS) the kernel is told not to read
+    ahead: a binary search's page fault would otherwise read some 128 KB around it, and on a cache larger
+    than memory that read-ahead evicts the pages other searches need (a 100-million-paragraph night then
+    reads the disk flat out). Merges read slices in order and keep the read-ahead."""
 
-    def __init__(self, folder: Path, meta: RunMeta) -> None:
-        self.folder, self.meta = folder, meta
+    def __init__(self, folder: Path, meta: RunMeta, random_access: bool = False) -> None:
+        self.folder, self.meta, self.random_access = folder, meta, random_access
         self._arrays: dict[str, npt.NDArray[Any]] = {}
+        self._maps: dict[str, mmap.mmap] = {}
+
+    def bytes_of(self, name: str) -> int:
+        dtype, shape = self.meta.arrays[name]
+        return int(np.prod(shape)) * np.dtype(dtype).itemsize
+
+    def read_ahead(self, name: str) -> None:
+        """Have the kernel read the whole array into the page cache, in order and in the background."""
+        self[name]
+        if name in self._maps:
+            self._maps[name].madvise(mmap.MADV_WILLNEED)
 
     def __getitem__(self, name: str) -> npt.NDArray[Any]:
         if name not in self._arrays:
@@ -136,8 +153,16 @@ class Run:
             if shape[0] == 0:
                 self._arrays[name] = np.zeros(shape, dtype=dtype)
             else:
-                self._arrays[name] = np.memmap(self.folder / f"{name}.bin", dtype=dtype, mode="r", shape=tuple(shape))
+                self._arrays[name] = self._mapped(name, np.dtype(dtype), tuple(shape))
         return self._arrays[name]
+
+    def _mapped(self, name: str, dtype: np.dtype[Any], shape: tuple[int, ...]) -> npt.NDArray[Any]:
+        with (self.folder / f"{name}.bin").open("rb") as file:
+            mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+        if self.random_access:
+            mapped.madvise(mmap.MADV_RANDOM)
+        self._maps[name] = mapped
+        return np.frombuffer(mapped, dtype=dtype, count=int(np.prod(shape))).reshape(shape)
 
     def band(self, j: int) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32]]:
         start, end = self["band_start"][j : j + 2].tolist()
@@ -233,7 +258,8 @@ class IndexCache:
         self._sweep()
 
     def opened(self) -> list[Run]:
-        return [Run(self._path(r), r) for r in self.runs]
+        """The runs opened for look-ups."""
+        return [Run(self._path(r), r, random_access=True) for r in self.runs]
 
     def _path(self, run: RunMeta) -> Path:
         return self.folder / run.name
@@ -555,6 +581,7 @@ class CachedEntries:
         self._ranges = [(int(r["seq"][0]), int(r["seq"][-1])) if r.entries else (0, -1) for r in self.runs]
         self._texts = texts
         self._keys: dict[int, str] = {}
+        self._keys_read_ahead = False
 
     def numbered_in_order(self) -> bool:
         """Whether the entries are numbered 0 .. size - 1, as every index this code writes is."""
@@ -562,14 +589,29 @@ class CachedEntries:
         return max(ends, default=-1) == self.size - 1
 
     def first_exact(self, hashes: npt.NDArray[np.uint64]) -> npt.NDArray[np.int64]:
+        self._read_keys_ahead()
         return _lowest((first_in_sorted(r["exact_value"], r["exact_seq"], hashes) for r in self.runs), len(hashes))
 
     def first_bands(self, bands: BandKeys) -> npt.NDArray[np.int64]:
         """The lowest entry sharing each band key: one column per band."""
+        self._read_keys_ahead()
         columns = [
             _lowest((first_in_sorted(*r.band(j), bands[:, j]) for r in self.runs), len(bands)) for j in range(BANDS)
         ]
         return np.stack(columns, axis=1)
+
+    def _read_keys_ahead(self) -> None:
+        """At the first look-up, the sorted keys that every look-up searches (about 130 bytes a paragraph)
+        are read into the page cache in the background, in order, when they fit in half the memory left:
+        a night of a few thousand paragraphs touches most of their pages anyway, and reading them in order
+        costs a fraction of reading them one page at a time. Beyond that they are searched page by page."""
+        if self._keys_read_ahead:
+            return
+        self._keys_read_ahead = True
+        if sum(r.bytes_of(name) for r in self.runs for name in _SEARCHED) < available_memory() // 2:
+            for run in self.runs:
+                for name in _SEARCHED:
+                    run.read_ahead(name)
 
     def entry_count(self, doc_id: str) -> int:
         total = 0
@@ -617,6 +659,11 @@ class CachedEntries:
                 if at >= 0:
                     return run, at
         raise KeyError(seq)
+
+
+def available_memory() -> int:
+    """Bytes of memory the system can give without swapping (page cache included)."""
+    return int(psutil.virtual_memory().available)
 
 
 def _position(sorted_values: npt.NDArray[Any], value: object) -> int:

@@ -368,7 +368,9 @@ def first_in_sorted(
     if not len(sorted_values):
         return np.full(len(values), -1, dtype=np.int64)
     at = np.minimum(np.searchsorted(sorted_values, values), len(sorted_values) - 1)
-    found: npt.NDArray[np.int64] = np.where(sorted_values[at] == values, np.asarray(rows[at], dtype=np.int64), -1)
+    hit = sorted_values[at] == values
+    found = np.full(len(values), -1, dtype=np.int64)
+    found[hit] = rows[at[hit]]  # only the hits' rows: on disk, each row read is a page read
     return found
 
 
