@@ -27,6 +27,13 @@ from reportflow.parsers.vietnamese.syllables import (
     with_case,
     word_parts,
 )
+from reportflow.parsers.vietnamese.word_pairs import (
+    better_in_context,
+    both_better_in_context,
+    doubtful_in_context,
+    forms_word,
+    neighbours,
+)
 
 DOUBTFUL_CONFIDENCE = 95.0
 SURE = 0.9
@@ -40,6 +47,7 @@ MIN_HEIGHT = 4  # pixels
 Box = tuple[float, float, float, float]
 Word = tuple[str, Box, float]
 Letters = Sequence[Sequence[str]]
+Neighbours = tuple[str | None, str | None]
 Baseline = TypeVar("Baseline")
 
 
@@ -66,14 +74,48 @@ def reconsider(
         for w in chosen.get(r, ()):
             if w in opinions:
                 (text, box, confidence), letters = words[w]
-                words[w] = ((better(text, confidence, opinions[w], letters), box, confidence), letters)
+                context = neighbours([word[0] for word, _ in words], w)
+                words[w] = ((better(text, confidence, opinions[w], letters, context), box, confidence), letters)
+        for w in chosen.get(r, ()):
+            for first in (w - 1, w):
+                _both_in_context(words, first, opinions)
     return rows
 
 
-def better(tesseract: str, confidence: float, opinion: Opinion, letters: Letters = ()) -> str:
+def _both_in_context(words: list[tuple[Word, list[list[str]]]], first: int, opinions: dict[int, Opinion]) -> None:
+    """Words first and first + 1, both read again, take the recogniser's marks together where neither makes a
+    word as Tesseract read it and together they make one (`don vi.` -> `đơn vị.`)."""
+    texts = [word[0] for word, _ in words]
+    if first < 0 or first + 1 not in opinions or first not in opinions or neighbours(texts, first)[1] is None:
+        return
+    before, after = neighbours(texts, first)[0], neighbours(texts, first + 1)[1]
+    readings = [_marks_read(texts[i], opinions[i], words[i][1]) for i in (first, first + 1)]
+    pair = (word_parts(texts[first]), word_parts(texts[first + 1]))
+    if readings[0] is None or readings[1] is None or pair[0] is None or pair[1] is None:
+        return
+    if both_better_in_context(before, (pair[0][1], pair[1][1]), after, (readings[0], readings[1])):
+        for i, (lead, core, tail), reading in zip((first, first + 1), pair, readings, strict=True):
+            (_, box, confidence), letters = words[i]
+            words[i] = ((lead + with_case(reading, case_pattern(core) or "lower") + tail, box, confidence), letters)
+
+
+def _marks_read(tesseract: str, opinion: Opinion, letters: Letters) -> str | None:
+    """The recogniser's sure reading of a valid word where it changes only marks Tesseract offered."""
+    mine, theirs = word_parts(tesseract), word_parts(opinion.text.strip())
+    if mine is None or theirs is None or opinion.probability < SURE or case_pattern(mine[1]) is None:
+        return None
+    core, candidate = mine[1], theirs[1].lower()
+    valid = is_valid_syllable(core) and candidate in known_syllables()
+    return candidate if valid and _offered(core, candidate, letters[len(mine[0]) :]) else None
+
+
+def better(
+    tesseract: str, confidence: float, opinion: Opinion, letters: Letters = (), context: Neighbours = (None, None)
+) -> str:
     """Tesseract's word, or the recogniser's letters in it (Tesseract's punctuation and case kept).
 
-    `letters` are Tesseract's readings of each character of its word, best first.
+    `letters` are Tesseract's readings of each character of its word, best first; `context` the words before
+    and after it that it may form a two-syllable word with (word_pairs.neighbours).
     """
     mine, theirs = word_parts(tesseract), word_parts(opinion.text.strip())
     if mine is None or theirs is None or opinion.probability < SURE:
@@ -83,10 +125,20 @@ def better(tesseract: str, confidence: float, opinion: Opinion, letters: Letters
     if case is None or candidate == core.lower() or candidate not in known_syllables():
         return tesseract
     if is_valid_syllable(core):
-        agrees = confidence < DOUBTFUL_CONFIDENCE and _offered(core, candidate, letters[len(lead) :])
+        agrees = _offered(core, candidate, letters[len(lead) :]) and _fits_better(core, confidence, candidate, context)
     else:
         agrees = Levenshtein.distance(bare(core.lower()), bare(candidate)) <= MAX_LETTERS_CHANGED
     return lead + with_case(candidate, case) + tail if agrees else tesseract
+
+
+def _fits_better(core: str, confidence: float, candidate: str, context: Neighbours) -> bool:
+    """A valid word changed in its marks: where the recogniser's reading makes a two-syllable word with a
+    neighbour and Tesseract's makes none, or where Tesseract was unsure, unless only its reading makes one."""
+    before, after = context
+    if better_in_context(before, core, after, [candidate]) == candidate:
+        return True
+    keeps_word = forms_word(before, core, after) and not forms_word(before, candidate, after)
+    return confidence < DOUBTFUL_CONFIDENCE and not keeps_word
 
 
 def _offered(core: str, candidate: str, letters: Letters) -> bool:
@@ -103,17 +155,24 @@ def _offered(core: str, candidate: str, letters: Letters) -> bool:
 
 
 def _doubtful(rows: Sequence[tuple[object, Sequence[tuple[Word, object]]]]) -> list[tuple[int, int]]:
-    """(row, word) of the words worth a second reading, the invalid ones first, then the least confident."""
+    """(row, word) of the words worth a second reading, the invalid ones first, then the least confident (words
+    whose marks make no word with a neighbour while other marks would, `đơn vi`, among the confident ones)."""
     found = []
     for r, (_, words) in enumerate(rows):
+        texts = [text for (text, _, _), _ in words]
         for w, ((text, _, confidence), _) in enumerate(words):
             parts = word_parts(text)
             if parts is None or case_pattern(parts[1]) is None:
                 continue
             invalid = not is_valid_syllable(parts[1])
-            if invalid or confidence < DOUBTFUL_CONFIDENCE:
+            if invalid or confidence < DOUBTFUL_CONFIDENCE or doubtful_in_context(*_around(texts, w, parts[1])):
                 found.append((not invalid, confidence, r, w))
     return [(r, w) for *_, r, w in sorted(found)]
+
+
+def _around(texts: Sequence[str], w: int, core: str) -> tuple[str | None, str, str | None]:
+    before, after = neighbours(texts, w)
+    return before, core, after
 
 
 def _within_budget(doubts: list[tuple[int, int]], boxes: list[list[Box]]) -> dict[int, list[int]]:
