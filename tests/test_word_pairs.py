@@ -91,6 +91,8 @@ def test_confident_words_that_make_no_word_are_read_again_and_take_the_recognise
     truth = ["đoàn", "thể", "trong", "đơn", "vị."]
     read = ["đoàn", "thể", "trong", "don", "vi."]
     page, boxes = _drawn_line(truth)
-    words = [((text, box, 97.0), _letters(text, {"o": ["ơ"], "d": ["đ"]})) for text, box in zip(read, boxes)]
+    words = [
+        ((text, box, 97.0), _letters(text, {"o": ["ơ"], "d": ["đ"]})) for text, box in zip(read, boxes, strict=True)
+    ]
     rows = reconsider(page, [((0.0, 0.0), words)])
     assert [word[0] for word, _ in rows[0][1]] == truth

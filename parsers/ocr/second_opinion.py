@@ -89,14 +89,24 @@ def _both_in_context(words: list[tuple[Word, list[list[str]]]], first: int, opin
     if first < 0 or first + 1 not in opinions or first not in opinions or neighbours(texts, first)[1] is None:
         return
     before, after = neighbours(texts, first)[0], neighbours(texts, first + 1)[1]
+    pair = [word_parts(texts[i]) for i in (first, first + 1)]
     readings = [_marks_read(texts[i], opinions[i], words[i][1]) for i in (first, first + 1)]
-    pair = (word_parts(texts[first]), word_parts(texts[first + 1]))
-    if readings[0] is None or readings[1] is None or pair[0] is None or pair[1] is None:
-        return
-    if both_better_in_context(before, (pair[0][1], pair[1][1]), after, (readings[0], readings[1])):
-        for i, (lead, core, tail), reading in zip((first, first + 1), pair, readings, strict=True):
-            (_, box, confidence), letters = words[i]
-            words[i] = ((lead + with_case(reading, case_pattern(core) or "lower") + tail, box, confidence), letters)
+    cores = [parts[1] for parts in pair if parts is not None]
+    new = [reading for reading in readings if reading is not None]
+    if len(cores) == len(new) == 2 and both_better_in_context(before, (cores[0], cores[1]), after, (new[0], new[1])):
+        for i, reading in zip((first, first + 1), new, strict=True):
+            (text, box, confidence), letters = words[i]
+            words[i] = ((_with_letters(text, reading), box, confidence), letters)
+
+
+def _with_letters(tesseract: str, reading: str) -> str:
+    """Tesseract's word with its letters replaced by the reading's (its punctuation and case kept)."""
+    parts = word_parts(tesseract)
+    if parts is None:
+        return tesseract
+    lead, core, tail = parts
+    case = case_pattern(core)
+    return lead + with_case(reading, case) + tail if case else tesseract
 
 
 def _marks_read(tesseract: str, opinion: Opinion, letters: Letters) -> str | None:
