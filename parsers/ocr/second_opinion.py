@@ -64,10 +64,26 @@ def reconsider(
     rows: list[tuple[Baseline, list[tuple[Word, list[list[str]]]]]],
     read: Callable[[Image.Image], Reading] | None = None,
 ) -> list[tuple[Baseline, list[tuple[Word, list[list[str]]]]]]:
-    """The rows with doubtful words replaced where the recogniser's reading is the better one."""
+    """The rows with doubtful words replaced where the recogniser's reading is the better one.
+
+    Words doubtful only by their neighbours are read afterwards, in crops of their own and within what is left
+    of the budget, so that the other words' crops (and readings) do not depend on them."""
     read = read or recogniser().read
     boxes = [[word[1] for word, _ in words] for _, words in rows]
-    chosen = _within_budget(_doubtful(rows), boxes)
+    chosen, spent = _within_budget(_doubtful(rows), boxes, PAGE_BUDGET_PIXELS)
+    _read_again(image, rows, boxes, chosen, read)
+    in_context, _ = _within_budget(_doubtful_in_context(rows), boxes, PAGE_BUDGET_PIXELS - spent)
+    _read_again(image, rows, boxes, in_context, read)
+    return rows
+
+
+def _read_again(
+    image: Image.Image,
+    rows: list[tuple[Baseline, list[tuple[Word, list[list[str]]]]]],
+    boxes: list[list[Box]],
+    chosen: dict[int, list[int]],
+    read: Callable[[Image.Image], Reading],
+) -> None:
     for r, span in _spans(chosen):
         opinions = _opinions(image, boxes[r], span, read)
         words = rows[r][1]
@@ -79,7 +95,6 @@ def reconsider(
         for w in chosen.get(r, ()):
             for first in (w - 1, w):
                 _both_in_context(words, first, opinions)
-    return rows
 
 
 def _both_in_context(words: list[tuple[Word, list[list[str]]]], first: int, opinions: dict[int, Opinion]) -> None:
@@ -165,28 +180,40 @@ def _offered(core: str, candidate: str, letters: Letters) -> bool:
 
 
 def _doubtful(rows: Sequence[tuple[object, Sequence[tuple[Word, object]]]]) -> list[tuple[int, int]]:
-    """(row, word) of the words worth a second reading, the invalid ones first, then the least confident (words
-    whose marks make no word with a neighbour while other marks would, `đơn vi`, among the confident ones)."""
+    """(row, word) of the words worth a second reading, the invalid ones first, then the least confident."""
     found = []
     for r, (_, words) in enumerate(rows):
-        texts = [text for (text, _, _), _ in words]
         for w, ((text, _, confidence), _) in enumerate(words):
             parts = word_parts(text)
             if parts is None or case_pattern(parts[1]) is None:
                 continue
             invalid = not is_valid_syllable(parts[1])
-            if invalid or confidence < DOUBTFUL_CONFIDENCE or doubtful_in_context(*_around(texts, w, parts[1])):
+            if invalid or confidence < DOUBTFUL_CONFIDENCE:
                 found.append((not invalid, confidence, r, w))
     return [(r, w) for *_, r, w in sorted(found)]
 
 
-def _around(texts: Sequence[str], w: int, core: str) -> tuple[str | None, str, str | None]:
-    before, after = neighbours(texts, w)
-    return before, core, after
+def _doubtful_in_context(rows: Sequence[tuple[object, Sequence[tuple[Word, object]]]]) -> list[tuple[int, int]]:
+    """(row, word) of the confident valid words whose marks make no word with a neighbour while other marks
+    would (`đơn vi`), in reading order."""
+    found = []
+    for r, (_, words) in enumerate(rows):
+        texts = [text for (text, _, _), _ in words]
+        for w, ((text, _, confidence), _) in enumerate(words):
+            parts = word_parts(text)
+            if confidence < DOUBTFUL_CONFIDENCE or parts is None or not is_valid_syllable(parts[1]):
+                continue
+            before, after = neighbours(texts, w)
+            if case_pattern(parts[1]) is not None and doubtful_in_context(before, parts[1], after):
+                found.append((r, w))
+    return found
 
 
-def _within_budget(doubts: list[tuple[int, int]], boxes: list[list[Box]]) -> dict[int, list[int]]:
-    """The doubtful words read again, by row, while their windows' scaled widths fit the page's budget."""
+def _within_budget(
+    doubts: list[tuple[int, int]], boxes: list[list[Box]], budget: float
+) -> tuple[dict[int, list[int]], float]:
+    """The doubtful words read again, by row, while their windows' scaled widths fit the budget; and the width
+    spent."""
     chosen: dict[int, list[int]] = {}
     spent = 0.0
     for r, w in doubts:
@@ -194,11 +221,11 @@ def _within_budget(doubts: list[tuple[int, int]], boxes: list[list[Box]]) -> dic
         if x1 - x0 <= bottom - top or bottom - top < MIN_HEIGHT:
             continue  # a word of a column turned sideways (its box is upright), or a sliver
         cost = (x1 - x0) * 32 / (bottom - top)
-        if spent + cost > PAGE_BUDGET_PIXELS:
+        if spent + cost > budget:
             continue
         spent += cost
         chosen.setdefault(r, []).append(w)
-    return chosen
+    return chosen, spent
 
 
 def _spans(chosen: dict[int, list[int]]) -> list[tuple[int, tuple[int, int]]]:
