@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
+import pytest
 from PIL import Image, ImageDraw, ImageFont
 
+from reportflow.parsers import parse_document
+from reportflow.parsers.formats.image import parse_image
+from reportflow.parsers.formats.pdf import PageRenderer
+from reportflow.parsers.ocr import second_opinion
 from reportflow.parsers.ocr.second_opinion import Opinion, better, reconsider
+from reportflow.parsers.ocr.tesseract import OcrSettings
 from reportflow.parsers.vietnamese.word_pairs import (
     PAIRS_FILE,
     both_better_in_context,
@@ -15,6 +22,7 @@ from reportflow.parsers.vietnamese.word_pairs import (
     neighbours,
     word_pairs,
 )
+from tests.helpers.corpus import corpus_path
 
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf")  # Debian's fonts-dejavu-core (make setup)
 
@@ -96,3 +104,28 @@ def test_confident_words_that_make_no_word_are_read_again_and_take_the_recognise
     ]
     rows = reconsider(page, [((0.0, 0.0), words)])
     assert [word[0] for word, _ in rows[0][1]] == truth
+
+
+def _without_word_context(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(second_opinion, "_doubtful_in_context", lambda rows: [])
+    monkeypatch.setattr(second_opinion, "better_in_context", lambda *args: None)
+    monkeypatch.setattr(second_opinion, "both_better_in_context", lambda *args: False)
+    monkeypatch.setattr(second_opinion, "forms_word", lambda *args: False)
+
+
+@pytest.mark.needs_tesseract
+def test_no_right_word_of_a_born_digital_page_read_by_ocr_is_changed_by_its_neighbours(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    data = corpus_path("seed", "seed.pdf").read_bytes()
+    right = set(" ".join(b.text for b in parse_document(data).blocks).split())
+    image, dpi = PageRenderer(data).render(0)
+    page = io.BytesIO()
+    image.save(page, "PNG", dpi=(dpi, dpi))
+    with_context = [w for b in parse_image(page.getvalue(), OcrSettings()).blocks for w in b.text.split()]
+    _without_word_context(monkeypatch)
+    without = [w for b in parse_image(page.getvalue(), OcrSettings()).blocks for w in b.text.split()]
+    assert len(without) == len(with_context)
+    changed = [(a, b) for a, b in zip(without, with_context, strict=True) if a != b]
+    assert ("vi.", "vị.") in changed  # `trong đơn vi.`: the dot below was read as the full stop
+    assert [(a, b) for a, b in changed if a in right and b not in right] == []
