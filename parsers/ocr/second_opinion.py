@@ -27,6 +27,13 @@ from reportflow.parsers.vietnamese.syllables import (
     with_case,
     word_parts,
 )
+from reportflow.parsers.vietnamese.word_pairs import (
+    better_in_context,
+    both_better_in_context,
+    doubtful_in_context,
+    forms_word,
+    neighbours,
+)
 
 DOUBTFUL_CONFIDENCE = 95.0
 SURE = 0.9
@@ -40,6 +47,7 @@ MIN_HEIGHT = 4  # pixels
 Box = tuple[float, float, float, float]
 Word = tuple[str, Box, float]
 Letters = Sequence[Sequence[str]]
+Neighbours = tuple[str | None, str | None]
 Baseline = TypeVar("Baseline")
 
 
@@ -56,24 +64,83 @@ def reconsider(
     rows: list[tuple[Baseline, list[tuple[Word, list[list[str]]]]]],
     read: Callable[[Image.Image], Reading] | None = None,
 ) -> list[tuple[Baseline, list[tuple[Word, list[list[str]]]]]]:
-    """The rows with doubtful words replaced where the recogniser's reading is the better one."""
+    """The rows with doubtful words replaced where the recogniser's reading is the better one.
+
+    Words doubtful only by their neighbours are read afterwards, in crops of their own and within what is left
+    of the budget, so that the other words' crops (and readings) do not depend on them."""
     read = read or recogniser().read
     boxes = [[word[1] for word, _ in words] for _, words in rows]
-    chosen = _within_budget(_doubtful(rows), boxes)
+    chosen, spent = _within_budget(_doubtful(rows), boxes, PAGE_BUDGET_PIXELS)
+    _read_again(image, rows, boxes, chosen, read)
+    in_context, _ = _within_budget(_doubtful_in_context(rows), boxes, PAGE_BUDGET_PIXELS - spent)
+    _read_again(image, rows, boxes, in_context, read)
+    return rows
+
+
+def _read_again(
+    image: Image.Image,
+    rows: list[tuple[Baseline, list[tuple[Word, list[list[str]]]]]],
+    boxes: list[list[Box]],
+    chosen: dict[int, list[int]],
+    read: Callable[[Image.Image], Reading],
+) -> None:
     for r, span in _spans(chosen):
         opinions = _opinions(image, boxes[r], span, read)
         words = rows[r][1]
         for w in chosen.get(r, ()):
             if w in opinions:
                 (text, box, confidence), letters = words[w]
-                words[w] = ((better(text, confidence, opinions[w], letters), box, confidence), letters)
-    return rows
+                context = neighbours([word[0] for word, _ in words], w)
+                words[w] = ((better(text, confidence, opinions[w], letters, context), box, confidence), letters)
+        for w in chosen.get(r, ()):
+            for first in (w - 1, w):
+                _both_in_context(words, first, opinions)
 
 
-def better(tesseract: str, confidence: float, opinion: Opinion, letters: Letters = ()) -> str:
+def _both_in_context(words: list[tuple[Word, list[list[str]]]], first: int, opinions: dict[int, Opinion]) -> None:
+    """Words first and first + 1, both read again, take the recogniser's marks together where neither makes a
+    word as Tesseract read it and together they make one (`don vi.` -> `đơn vị.`)."""
+    texts = [word[0] for word, _ in words]
+    if first < 0 or first + 1 not in opinions or first not in opinions or neighbours(texts, first)[1] is None:
+        return
+    before, after = neighbours(texts, first)[0], neighbours(texts, first + 1)[1]
+    pair = [word_parts(texts[i]) for i in (first, first + 1)]
+    readings = [_marks_read(texts[i], opinions[i], words[i][1]) for i in (first, first + 1)]
+    cores = [parts[1] for parts in pair if parts is not None]
+    new = [reading for reading in readings if reading is not None]
+    if len(cores) == len(new) == 2 and both_better_in_context(before, (cores[0], cores[1]), after, (new[0], new[1])):
+        for i, reading in zip((first, first + 1), new, strict=True):
+            (text, box, confidence), letters = words[i]
+            words[i] = ((_with_letters(text, reading), box, confidence), letters)
+
+
+def _with_letters(tesseract: str, reading: str) -> str:
+    """Tesseract's word with its letters replaced by the reading's (its punctuation and case kept)."""
+    parts = word_parts(tesseract)
+    if parts is None:
+        return tesseract
+    lead, core, tail = parts
+    case = case_pattern(core)
+    return lead + with_case(reading, case) + tail if case else tesseract
+
+
+def _marks_read(tesseract: str, opinion: Opinion, letters: Letters) -> str | None:
+    """The recogniser's sure reading of a valid word where it changes only marks Tesseract offered."""
+    mine, theirs = word_parts(tesseract), word_parts(opinion.text.strip())
+    if mine is None or theirs is None or opinion.probability < SURE or case_pattern(mine[1]) is None:
+        return None
+    core, candidate = mine[1], theirs[1].lower()
+    valid = is_valid_syllable(core) and candidate in known_syllables()
+    return candidate if valid and _offered(core, candidate, letters[len(mine[0]) :]) else None
+
+
+def better(
+    tesseract: str, confidence: float, opinion: Opinion, letters: Letters = (), context: Neighbours = (None, None)
+) -> str:
     """Tesseract's word, or the recogniser's letters in it (Tesseract's punctuation and case kept).
 
-    `letters` are Tesseract's readings of each character of its word, best first.
+    `letters` are Tesseract's readings of each character of its word, best first; `context` the words before
+    and after it that it may form a two-syllable word with (word_pairs.neighbours).
     """
     mine, theirs = word_parts(tesseract), word_parts(opinion.text.strip())
     if mine is None or theirs is None or opinion.probability < SURE:
@@ -83,10 +150,20 @@ def better(tesseract: str, confidence: float, opinion: Opinion, letters: Letters
     if case is None or candidate == core.lower() or candidate not in known_syllables():
         return tesseract
     if is_valid_syllable(core):
-        agrees = confidence < DOUBTFUL_CONFIDENCE and _offered(core, candidate, letters[len(lead) :])
+        agrees = _offered(core, candidate, letters[len(lead) :]) and _fits_better(core, confidence, candidate, context)
     else:
         agrees = Levenshtein.distance(bare(core.lower()), bare(candidate)) <= MAX_LETTERS_CHANGED
     return lead + with_case(candidate, case) + tail if agrees else tesseract
+
+
+def _fits_better(core: str, confidence: float, candidate: str, context: Neighbours) -> bool:
+    """A valid word changed in its marks: where the recogniser's reading makes a two-syllable word with a
+    neighbour and Tesseract's makes none, or where Tesseract was unsure, unless only its reading makes one."""
+    before, after = context
+    if better_in_context(before, core, after, [candidate]) == candidate:
+        return True
+    keeps_word = forms_word(before, core, after) and not forms_word(before, candidate, after)
+    return confidence < DOUBTFUL_CONFIDENCE and not keeps_word
 
 
 def _offered(core: str, candidate: str, letters: Letters) -> bool:
@@ -116,8 +193,27 @@ def _doubtful(rows: Sequence[tuple[object, Sequence[tuple[Word, object]]]]) -> l
     return [(r, w) for *_, r, w in sorted(found)]
 
 
-def _within_budget(doubts: list[tuple[int, int]], boxes: list[list[Box]]) -> dict[int, list[int]]:
-    """The doubtful words read again, by row, while their windows' scaled widths fit the page's budget."""
+def _doubtful_in_context(rows: Sequence[tuple[object, Sequence[tuple[Word, object]]]]) -> list[tuple[int, int]]:
+    """(row, word) of the confident valid words whose marks make no word with a neighbour while other marks
+    would (`đơn vi`), in reading order."""
+    found = []
+    for r, (_, words) in enumerate(rows):
+        texts = [text for (text, _, _), _ in words]
+        for w, ((text, _, confidence), _) in enumerate(words):
+            parts = word_parts(text)
+            if confidence < DOUBTFUL_CONFIDENCE or parts is None or not is_valid_syllable(parts[1]):
+                continue
+            before, after = neighbours(texts, w)
+            if case_pattern(parts[1]) is not None and doubtful_in_context(before, parts[1], after):
+                found.append((r, w))
+    return found
+
+
+def _within_budget(
+    doubts: list[tuple[int, int]], boxes: list[list[Box]], budget: float
+) -> tuple[dict[int, list[int]], float]:
+    """The doubtful words read again, by row, while their windows' scaled widths fit the budget; and the width
+    spent."""
     chosen: dict[int, list[int]] = {}
     spent = 0.0
     for r, w in doubts:
@@ -125,11 +221,11 @@ def _within_budget(doubts: list[tuple[int, int]], boxes: list[list[Box]]) -> dic
         if x1 - x0 <= bottom - top or bottom - top < MIN_HEIGHT:
             continue  # a word of a column turned sideways (its box is upright), or a sliver
         cost = (x1 - x0) * 32 / (bottom - top)
-        if spent + cost > PAGE_BUDGET_PIXELS:
+        if spent + cost > budget:
             continue
         spent += cost
         chosen.setdefault(r, []).append(w)
-    return chosen
+    return chosen, spent
 
 
 def _spans(chosen: dict[int, list[int]]) -> list[tuple[int, tuple[int, int]]]:

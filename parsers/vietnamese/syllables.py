@@ -93,6 +93,11 @@ def _by_letters() -> dict[str, list[str]]:
     return index
 
 
+def spelled_alike(syllable: str) -> list[str]:
+    """Known syllables with the same letters, marks aside (`vi`: `vì`, `vị`, `ví`, `vỉ`, ...)."""
+    return _by_letters().get(bare(syllable.lower()), [])
+
+
 def bare(text: str) -> str:
     """Letters without any diacritic (`đ` as `d`), one for one."""
     return "".join(unicodedata.normalize("NFD", c)[0] if c not in "đĐ" else "dD"[c == "Đ"] for c in text)

@@ -1,0 +1,71 @@
+"""Writes `vie_word_pairs.txt`: the two-syllable words of pyvi's word list (PyPI `pyvi` 0.1.1, MIT).
+
+    python parsers/vietnamese/data/make_word_pairs.py [PYVI_WHEEL]
+
+Without a wheel, pip downloads the pinned one; either way its SHA-256 must be the pinned one. Only the wheel's
+`pyvi/models/words.txt` is read (nothing of pyvi is imported or installed). Kept: entries of exactly two
+syllables, each a valid Vietnamese syllable, lower case, once each, sorted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+import tempfile
+import unicodedata
+import zipfile
+from pathlib import Path
+
+from reportflow.parsers.vietnamese.syllables import is_valid_syllable
+
+PYVI = "pyvi==0.1.1"
+WHEEL_SHA256 = "e5e9e0e40ea1a556af12646c6b754f065342c86f1dfe84785ba926e1190c0bb7"
+WORDS_MEMBER = "pyvi/models/words.txt"
+OUT = Path(__file__).parent / "vie_word_pairs.txt"
+HEADER = f"""\
+# Two-syllable words of pyvi's word list ({WORDS_MEMBER} in the PyPI wheel {PYVI},
+# SHA-256 {WHEEL_SHA256}), written by make_word_pairs.py beside this file:
+# entries of two valid Vietnamese syllables, lower case, sorted. One word a line; lines starting with # are comments.
+# pyvi: The MIT License (MIT), Copyright (c) 2016 Viet-Trung Tran.
+# Permission is hereby granted, free of charge, to any person obtaining a copy of this software and associated
+# documentation files (the "Software"), to deal in the Software without restriction, including without limitation
+# the rights to use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies of the Software, and
+# to permit persons to whom the Software is furnished to do so, subject to the following conditions:
+# The above copyright notice and this permission notice shall be included in all copies or substantial portions
+# of the Software.
+# THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO
+# THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+# AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF
+# CONTRACT, TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER
+# DEALINGS IN THE SOFTWARE.
+"""
+
+
+def pinned_wheel(folder: Path) -> Path:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", PYVI, "--dest", str(folder)], check=True
+    )
+    return next(folder.glob("pyvi-*.whl"))
+
+
+def two_syllable_words(wheel: Path) -> list[str]:
+    digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    if digest != WHEEL_SHA256:
+        raise SystemExit(f"{wheel} has SHA-256 {digest}, not the pinned {WHEEL_SHA256}")
+    with zipfile.ZipFile(wheel) as archive:
+        lines = archive.read(WORDS_MEMBER).decode("utf-8").splitlines()
+    words = {unicodedata.normalize("NFC", line.strip()).lower() for line in lines}
+    return sorted(w for w in words if len(w.split()) == 2 and all(is_valid_syllable(s) for s in w.split()))
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        wheel = Path(sys.argv[1]) if len(sys.argv) > 1 else pinned_wheel(Path(folder))
+        words = two_syllable_words(wheel)
+    OUT.write_text(HEADER + "".join(f"{w}\n" for w in words), encoding="utf-8")
+    print(f"{len(words)} words written to {OUT}")
+
+
+if __name__ == "__main__":
+    main()
