@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+import threading
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -379,24 +380,46 @@ def test_the_searched_keys_are_read_ahead_at_the_first_look_up_when_they_fit_in_
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, memory: int, read_ahead: bool
 ) -> None:
     store = _archive(tmp_path, 6)
-    read: list[tuple[str, str]] = []
+    read: list[list[Path]] = []
     monkeypatch.setattr(dedup_cache, "available_memory", lambda: memory)
-    monkeypatch.setattr(dedup_cache.Run, "read_ahead", lambda run, name: read.append((run.meta.name, name)))
+    monkeypatch.setattr(dedup_cache, "read_in_order", read.append)
     frozen = load_index(store).frozen
     assert not read  # opening reads nothing
     frozen.first_exact(np.arange(3, dtype=np.uint64))
     frozen.first_bands(band_keys(np.zeros((2, SIGNATURE_BYTES), dtype=np.uint8)))
-    runs = [r.name for r in IndexCache.open(tmp_path / CACHE_DIR).runs]
-    expected = sorted((r, name) for r in runs for name in ("exact_value", "band_value")) if read_ahead else []
-    assert sorted(read) == expected  # once per array, not per look-up
+    for thread in threading.enumerate():
+        if thread.name == "index-cache-read-ahead":
+            thread.join()
+    runs = IndexCache.open(tmp_path / CACHE_DIR).runs
+    searched = [tmp_path / CACHE_DIR / r.name / f"{name}.bin" for r in runs for name in ("exact_value", "band_value")]
+    expected = sorted(f for f in searched if f.exists() and f.stat().st_size)
+    assert len(expected) >= 2 and [sorted(files) for files in read] == ([expected] if read_ahead else [])  # once
 
 
-def test_read_ahead_of_a_run_keeps_its_answers(tmp_path: Path) -> None:
-    store = _archive(tmp_path, 6)
-    folder = tmp_path / CACHE_DIR
-    load_index(store)
-    runs = IndexCache.open(folder).opened()
-    for run in runs:
-        before = run["band_value"].copy()
-        run.read_ahead("band_value")
-        assert np.array_equal(run["band_value"], before) and run.random_access
+def test_reading_ahead_skips_a_file_merged_away_meanwhile(tmp_path: Path) -> None:
+    (tmp_path / "kept.bin").write_bytes(b"x" * (dedup_cache.READ_AHEAD_CHUNK + 5))
+    dedup_cache.read_in_order([tmp_path / "gone.bin", tmp_path / "kept.bin"])  # raises nothing
+
+
+def test_a_batch_looked_up_at_once_answers_each_document_as_its_own_look_up(tmp_path: Path) -> None:
+    """`look_up_earlier` searches the runs once for a whole batch; each document's `lookup` then answers from
+    it exactly what searching the runs for that document alone answers, without searching them again."""
+    index, rng = load_index(_archive(tmp_path, 8)), np.random.default_rng(4)
+    documents = [
+        (rng.integers(0, 60, 7).astype(np.uint64).tolist(), rng.integers(0, 4, (5, SIGNATURE_BYTES), dtype=np.uint8))
+        for _ in range(6)
+    ]
+    alone = [index.lookup(hashes, signatures) for hashes, signatures in documents]
+    index.look_up_earlier([h for hashes, _ in documents for h in hashes], np.concatenate([s for _, s in documents]))
+    searched = index.frozen
+
+    class Untouchable:
+        def __getattr__(self, name: str) -> Any:
+            raise AssertionError(f"searched again: {name}")
+
+    index.frozen = Untouchable()  # type: ignore[assignment]
+    assert [index.lookup(hashes, signatures) for hashes, signatures in documents] == alone
+    index.frozen = searched
+    assert any(row >= 0 for lookup in alone for row in lookup.exact) and any(
+        first >= 0 for lookup in alone for row in lookup.band_rows for first in row
+    )

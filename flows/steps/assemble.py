@@ -7,8 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import numpy as np
+
 from reportflow.flows.steps.dedup import DedupSettings, FlaggedDocument, flag_document
 from reportflow.flows.steps.dedup_index import SeenIndex
+from reportflow.flows.steps.dedup_keys import DocumentKeys, document_keys
+from reportflow.flows.steps.minhash import SIGNATURE_BYTES
 from reportflow.flows.steps.parse import Failed, Parsed
 from reportflow.flows.steps.reprocess import is_reparse, without_own_earlier_version
 from reportflow.flows.steps.sources import fingerprint
@@ -62,12 +66,14 @@ def assemble_batch(
 ) -> Batch:
     """Records for one batch of results, which must be in sorted `source_uri` order, and the index rows they add."""
     batch = Batch()
-    for result in results:
+    keys = [document_keys(r.document, settings.min_length) if isinstance(r, Parsed) else None for r in results]
+    _look_up_earlier(index, [k for k in keys if k is not None])
+    for result, doc_keys in zip(results, keys, strict=True):
         if isinstance(result, Failed):
             batch.errors.append(_error_record(result, run_id, now))
             tally.errors[result.error_type] += 1
             continue
-        flagged = flag_document(result.doc_id, result.document, index, run_id, settings)
+        flagged = flag_document(result.doc_id, result.document, index, run_id, settings, doc_keys)
         if is_reparse(result.source):
             flagged = without_own_earlier_version(flagged)
         batch.paragraphs.extend(flagged.paragraphs)
@@ -76,6 +82,15 @@ def assemble_batch(
         tally.count(result, flagged)
     batch.index = index.unwritten()
     return batch
+
+
+def _look_up_earlier(index: SeenIndex, keys: list[DocumentKeys]) -> None:
+    """The whole batch's keys looked up in earlier batches at once."""
+    signatures = [k.signatures for k in keys if len(k.signatures)]
+    index.look_up_earlier(
+        [h for k in keys for h in k.index_hashes],
+        np.concatenate(signatures) if signatures else np.zeros((0, SIGNATURE_BYTES), dtype=np.uint8),
+    )
 
 
 def _document_record(

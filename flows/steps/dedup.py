@@ -19,7 +19,7 @@ from reportflow.flows.defaults import DEFAULT_THRESHOLD
 from reportflow.flows.steps.dedup_find import find_matches
 from reportflow.flows.steps.dedup_flags import FlaggedDocument, flag_paragraphs
 from reportflow.flows.steps.dedup_index import SeenIndex
-from reportflow.flows.steps.dedup_keys import dedup_key, digits, document_keys
+from reportflow.flows.steps.dedup_keys import DocumentKeys, dedup_key, digits, document_keys
 from reportflow.schemas import ParsedDocument, SettingsError
 
 
@@ -57,9 +57,11 @@ def flag_document(
     index: SeenIndex,
     run_id: str,
     settings: DedupSettings = DedupSettings(),
+    keys: DocumentKeys | None = None,
 ) -> FlaggedDocument:
-    """Paragraph records of one document with duplicates flagged; the index learns its first occurrences."""
-    keys = document_keys(document, settings.min_length)
+    """Paragraph records of one document with duplicates flagged; the index learns its first occurrences.
+    KEYS: the document's keys, when they were made already (`document_keys`)."""
+    keys = keys if keys is not None else document_keys(document, settings.min_length)
     matches = find_matches(doc_id, keys, index, settings)
     return flag_paragraphs(doc_id, document, keys, matches, index, run_id, settings)
 

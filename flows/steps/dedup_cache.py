@@ -37,6 +37,7 @@ import logging
 import mmap
 import os
 import shutil
+import threading
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -80,6 +81,7 @@ _FORMAT = 3
 NO_ROW = np.iinfo(np.uint32).max
 _MANIFEST = "manifest.json"
 _SEARCHED = ("exact_value", "band_value")
+READ_AHEAD_CHUNK = 1 << 20
 _PER_ENTRY = ("seq", "key_length", "signature", "doc", "paragraph_index", "part", "row")
 
 
@@ -135,17 +137,13 @@ class Run:
     def __init__(self, folder: Path, meta: RunMeta, random_access: bool = False) -> None:
         self.folder, self.meta, self.random_access = folder, meta, random_access
         self._arrays: dict[str, npt.NDArray[Any]] = {}
-        self._maps: dict[str, mmap.mmap] = {}
 
     def bytes_of(self, name: str) -> int:
         dtype, shape = self.meta.arrays[name]
         return int(np.prod(shape)) * np.dtype(dtype).itemsize
 
-    def read_ahead(self, name: str) -> None:
-        """Have the kernel read the whole array into the page cache, in order and in the background."""
-        self[name]
-        if name in self._maps:
-            self._maps[name].madvise(mmap.MADV_WILLNEED)
+    def file_of(self, name: str) -> Path:
+        return self.folder / f"{name}.bin"
 
     def __getitem__(self, name: str) -> npt.NDArray[Any]:
         if name not in self._arrays:
@@ -161,7 +159,6 @@ class Run:
             mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
         if self.random_access:
             mapped.madvise(mmap.MADV_RANDOM)
-        self._maps[name] = mapped
         return np.frombuffer(mapped, dtype=dtype, count=int(np.prod(shape))).reshape(shape)
 
     def band(self, j: int) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32]]:
@@ -602,16 +599,16 @@ class CachedEntries:
 
     def _read_keys_ahead(self) -> None:
         """At the first look-up, the sorted keys that every look-up searches (about 130 bytes a paragraph)
-        are read into the page cache in the background, in order, when they fit in half the memory left:
+        are read into the page cache, in order, by a thread of their own, when they fit in three quarters of the
+        memory the system can give:
         a night of a few thousand paragraphs touches most of their pages anyway, and reading them in order
         costs a fraction of reading them one page at a time. Beyond that they are searched page by page."""
         if self._keys_read_ahead:
             return
         self._keys_read_ahead = True
-        if sum(r.bytes_of(name) for r in self.runs for name in _SEARCHED) < available_memory() // 2:
-            for run in self.runs:
-                for name in _SEARCHED:
-                    run.read_ahead(name)
+        if sum(r.bytes_of(name) for r in self.runs for name in _SEARCHED) < available_memory() * 3 // 4:
+            files = [r.file_of(name) for r in self.runs for name in _SEARCHED if r.bytes_of(name)]
+            threading.Thread(target=read_in_order, args=(files,), name="index-cache-read-ahead", daemon=True).start()
 
     def entry_count(self, doc_id: str) -> int:
         total = 0
@@ -659,6 +656,20 @@ class CachedEntries:
                 if at >= 0:
                     return run, at
         raise KeyError(seq)
+
+
+def read_in_order(files: list[Path]) -> None:
+    """Have the kernel read FILES into the page cache, in order (`posix_fadvise` chunk by chunk: madvise's
+    WILLNEED over a whole mapping reads only a few hundred KB on current kernels); pages already cached
+    cost nothing, a file gone meanwhile (merged away by another process) is skipped."""
+    for path in files:
+        try:
+            with path.open("rb", buffering=0) as file:
+                size = os.fstat(file.fileno()).st_size
+                for offset in range(0, size, READ_AHEAD_CHUNK):
+                    os.posix_fadvise(file.fileno(), offset, READ_AHEAD_CHUNK, os.POSIX_FADV_WILLNEED)
+        except OSError:
+            continue
 
 
 def available_memory() -> int:

@@ -153,6 +153,19 @@ class Contents:
         return len(self.earlier) + len(self.added)
 
 
+@dataclass(frozen=True, slots=True)
+class _Earlier:
+    """Earlier batches' first entries for a batch's exact keys and band keys (-1: none), looked up at once."""
+
+    exact: dict[int, int]
+    bands: list[dict[int, int]]
+
+    def holds(self, key_hashes: Sequence[int], bands: list[list[int]]) -> bool:
+        return all(h in self.exact for h in key_hashes) and all(
+            v in self.bands[j] for row in bands for j, v in enumerate(row)
+        )
+
+
 @dataclass(slots=True)
 class SeenIndex:
     """First occurrences so far: exact keys, MinHash bands and whole-document contents."""
@@ -164,14 +177,33 @@ class SeenIndex:
     contents: Contents = field(default_factory=Contents)
     doc_entries: dict[str, int] = field(default_factory=dict)
     written: int = 0
+    earlier: _Earlier | None = None
 
-    def lookup(self, key_hashes: Sequence[int], signatures: Signatures) -> Lookup:
-        """What earlier batches hold for a document's paragraphs, looked up for all of them at once."""
+    def look_up_earlier(self, key_hashes: Sequence[int], signatures: Signatures) -> None:
+        """What earlier batches hold for a whole batch's paragraphs, looked up at once and kept for `lookup`
+        (on disk, one search per run and band for the batch, not one per document)."""
         hashes = np.array(key_hashes, dtype=np.uint64)
         bands = band_keys(signatures) if len(signatures) else np.zeros((0, BANDS), dtype=np.uint32)
+        exact = self.frozen.first_exact(hashes).tolist()
+        firsts = self.frozen.first_bands(bands) if len(bands) else np.zeros((0, BANDS), dtype=np.int64)
+        self.earlier = _Earlier(
+            dict(zip(hashes.tolist(), exact, strict=True)),
+            [dict(zip(bands[:, j].tolist(), firsts[:, j].tolist(), strict=True)) for j in range(BANDS)],
+        )
+
+    def lookup(self, key_hashes: Sequence[int], signatures: Signatures) -> Lookup:
+        """What earlier batches hold for a document's paragraphs: from `look_up_earlier` when it looked them
+        up, else looked up for all of them at once."""
+        bands = band_keys(signatures) if len(signatures) else np.zeros((0, BANDS), dtype=np.uint32)
+        band_values = bands.tolist()
+        earlier = self.earlier
+        if earlier is not None and earlier.holds(key_hashes, band_values):
+            firsts = [[earlier.bands[j][v] for j, v in enumerate(row)] for row in band_values]
+            return Lookup([earlier.exact[h] for h in key_hashes], band_values, firsts)
+        hashes = np.array(key_hashes, dtype=np.uint64)
         return Lookup(
             self.frozen.first_exact(hashes).tolist(),
-            bands.tolist(),
+            band_values,
             self.frozen.first_bands(bands).tolist() if len(bands) else [],
         )
 
@@ -367,10 +399,12 @@ def first_in_sorted(
     """For each of VALUES, the row beside its first occurrence in SORTED_VALUES, -1 where it has none."""
     if not len(sorted_values):
         return np.full(len(values), -1, dtype=np.int64)
-    at = np.minimum(np.searchsorted(sorted_values, values), len(sorted_values) - 1)
-    hit = sorted_values[at] == values
+    order = np.argsort(values, kind="stable")  # searched in order, each search starts where the last ended
+    ordered = values[order]
+    at = np.minimum(np.searchsorted(sorted_values, ordered), len(sorted_values) - 1)
+    hit = sorted_values[at] == ordered
     found = np.full(len(values), -1, dtype=np.int64)
-    found[hit] = rows[at[hit]]  # only the hits' rows: on disk, each row read is a page read
+    found[order[hit]] = rows[at[hit]]  # only the hits' rows: on disk, each row read is a page read
     return found
 
 
