@@ -80,3 +80,10 @@ def test_a_number_read_with_confidence_and_words_between_anchors_are_never_read_
     assert _filled(confident, never) == ["ngày", "26", "tháng", "5", "năm", "2020"]
     assert _filled(_row(("ngày", 97), ("càng", 60), ("tháng", 97)), never) == ["ngày", "càng", "tháng"]
     assert _filled(_row(("Số", 97), ("lượng", 90), ("17/2020", 80)), never) == ["Số", "lượng", "17/2020"]
+
+
+def test_a_number_read_into_the_symbol_s_word_stays_in_it() -> None:
+    words = _row(("số", 96), ("21", 80), ("05/UBND-NC", 80), ("ngày", 97))
+    assert _filled(words, _reads("số 2105/UBND-NC")) == ["số", "2105/UBND-NC", "ngày"]
+    words = _row(("số", 96), ("1667/QĐ-UBND", 90))
+    assert _filled(words, _reads("số 1667/QĐ-UBND")) == ["số", "1667/QĐ-UBND"]

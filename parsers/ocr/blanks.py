@@ -142,11 +142,11 @@ def _filled(
         left + reading.positions[digits[-1]] + half,
         max(b[3] for b in boxes[found.first : found.last + 1]),
     )
-    return [
-        _anchor(words[found.first], found, reading.text[match.start(1) : match.end(1)].strip(), number_box),
-        (match[2], number_box, 100.0 * sure),
-        _end(words[found.last], found, number_box),
-    ]
+    anchor = _anchor(words[found.first], found, reading.text[match.start(1) : match.end(1)].strip(), number_box)
+    text, box, confidence = words[found.last]
+    if found.head:  # the number was read into the symbol's word (`1667/QĐ-UBND`): it stays one word
+        return [anchor, (match[2] + text[found.head :], (number_box[0], *box[1:]), min(confidence, 100.0 * sure))]
+    return [anchor, (match[2], number_box, 100.0 * sure), words[found.last]]
 
 
 def _anchor(word: Word, found: _Found, read_anchor: str, number_box: Box) -> Word:
@@ -155,10 +155,3 @@ def _anchor(word: Word, found: _Found, read_anchor: str, number_box: Box) -> Wor
     if not found.tail:
         return word
     return read_anchor, (box[0], box[1], min(box[2], number_box[0]), box[3]), confidence
-
-
-def _end(word: Word, found: _Found, number_box: Box) -> Word:
-    text, box, confidence = word
-    if not found.head:
-        return word
-    return text[found.head :], (max(box[0], number_box[2]), box[1], box[2], box[3]), confidence

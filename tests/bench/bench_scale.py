@@ -9,7 +9,9 @@ what it needs of DEST. Reported: wall time of the command and the peak resident 
 process (polled; Prefect's API server runs in a process of its own and is left out), all of it (RSS)
 and its anonymous part (RssAnon: without the page cache of memory-mapped files), beside the same for an
 empty DEST. Before the night, the archive's index cache is built once (its wall time, peak anonymous
-memory and bytes per paragraph are reported): a generated archive comes without one.
+memory and bytes per paragraph are reported): a generated archive comes without one. The night runs as the
+build left the page cache, then again with the page cache emptied (`cold`; only as root, where
+`/proc/sys/vm/drop_caches` can be written): the first night after a reboot.
 """
 
 from __future__ import annotations
@@ -100,6 +102,17 @@ def a_night(dest: Path) -> str:
     return f"{float(wall):>8.1f} {float(peak):>8.0f} {float(anon):>6.0f} {precision:>9} {recall:>7}"
 
 
+def a_cold_night(dest: Path) -> str:
+    """The night's wall seconds with the page cache emptied first (root only: `/proc/sys/vm/drop_caches`),
+    what the first night after a reboot pays; '-' where the cache cannot be emptied."""
+    try:
+        os.sync()
+        Path("/proc/sys/vm/drop_caches").write_text("3\n")
+    except OSError:
+        return f"{'-':>6}"
+    return f"{float(_night_script(str(dest), str(NIGHT))[1]):>6.1f}"
+
+
 def main() -> None:
     sizes = [int(n) for n in sys.argv[1:]] or [1_000_000]
     empty = SCRATCH / "archive-0"
@@ -111,21 +124,20 @@ def main() -> None:
     print("recall | bytes on disk per paragraph: index parts, index cache")
     night = f"{'wall':>8} {'RSS':>8} {'anon':>6} {'precision':>9} {'recall':>7}"
     head = f"{'paragraphs':>12} {'wall':>8} {'RSS':>8} {'anon':>6} | {'build':>7} {'anon':>6} | {night}"
-    print(f"{head} | {'index':>6} {'cache':>6}")
-    dashes = f"{'-':>7} {'-':>6} | {'-':>8} {'-':>8} {'-':>6} {'-':>9} {'-':>7} | {'-':>6} {'-':>6}"
+    print(f"{head} | {'cold':>6} | {'index':>6} {'cache':>6}")
+    dashes = f"{'-':>7} {'-':>6} | {'-':>8} {'-':>8} {'-':>6} {'-':>9} {'-':>7} | {'-':>6} | {'-':>6} {'-':>6}"
     print(f"{0:>12} {wall:>8.1f} {peak / 2**20:>8.0f} {anon / 2**20:>6.0f} | {dashes}")
     baseline = archive(ArchiveShape(0).samples)  # an archive of only the paragraphs with text: the night's baseline
     built = build_cache(baseline)
-    print(
-        f"{ArchiveShape(0).samples:>12} {'-':>8} {'-':>8} {'-':>6} | {built} | {a_night(baseline)} | {'-':>6} {'-':>6}"
-    )
+    night = f"{a_night(baseline)} | {a_cold_night(baseline)}"
+    print(f"{ArchiveShape(0).samples:>12} {'-':>8} {'-':>8} {'-':>6} | {built} | {night} | {'-':>6} {'-':>6}")
     for paragraphs in sizes:
         dest = archive(paragraphs)
         wall, peak, anon = nothing_new(dest)
         built = build_cache(dest)
         per_paragraph = f"{index_bytes(dest) / paragraphs:>6.0f} {cache_bytes(dest) / paragraphs:>6.0f}"
         nothing = f"{wall:>8.1f} {peak / 2**20:>8.0f} {anon / 2**20:>6.0f}"
-        print(f"{paragraphs:>12} {nothing} | {built} | {a_night(dest)} | {per_paragraph}")
+        print(f"{paragraphs:>12} {nothing} | {built} | {a_night(dest)} | {a_cold_night(dest)} | {per_paragraph}")
 
 
 if __name__ == "__main__":
