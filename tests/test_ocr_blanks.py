@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from reportflow.parsers.ocr.aster import Reading
-from reportflow.parsers.ocr.blanks import fill_blanks
+from reportflow.parsers.ocr.blanks import MAX_BLANKS_PER_PAGE, fill_blanks
 
 PAGE = Image.new("L", (2400, 120), 255)
 
@@ -73,9 +73,6 @@ def test_a_number_that_does_not_fit_its_blank_is_not_taken() -> None:
 
 
 def test_a_number_read_with_confidence_and_words_between_anchors_are_never_read_again() -> None:
-    def never(crop: Image.Image) -> Reading:
-        raise AssertionError("read again")
-
     confident = _row(("ngày", 97), ("26", 97), ("tháng", 97), ("5", 96), ("năm", 97), ("2020", 97))
     assert _filled(confident, never) == ["ngày", "26", "tháng", "5", "năm", "2020"]
     assert _filled(_row(("ngày", 97), ("càng", 60), ("tháng", 97)), never) == ["ngày", "càng", "tháng"]
@@ -85,5 +82,43 @@ def test_a_number_read_with_confidence_and_words_between_anchors_are_never_read_
 def test_a_number_read_into_the_symbol_s_word_stays_in_it() -> None:
     words = _row(("số", 96), ("21", 80), ("05/UBND-NC", 80), ("ngày", 97))
     assert _filled(words, _reads("số 2105/UBND-NC")) == ["số", "2105/UBND-NC", "ngày"]
-    words = _row(("số", 96), ("1667/QĐ-UBND", 90))
-    assert _filled(words, _reads("số 1667/QĐ-UBND")) == ["số", "1667/QĐ-UBND"]
+
+
+def never(crop: Image.Image) -> Reading:
+    raise AssertionError("read again")
+
+
+def test_a_number_tesseract_read_into_the_symbol_s_word_is_not_read_again() -> None:
+    """Its word's confidence is its print's too (`15/2020/NĐ-CP`): a printed citation, not a blank."""
+    assert _filled(_row(("số", 96), ("1667/QĐ-UBND", 60)), never) == ["số", "1667/QĐ-UBND"]
+
+
+def test_a_later_word_that_folds_to_the_anchor_is_not_taken_for_it() -> None:
+    """`sơ` folds to `so` like `số`: the words between hold letters, so nothing is a blank, and a reading
+    whose number follows a later anchor is not the blank's."""
+    words = _row(("Hồ", 97), ("sơ", 90), ("số", 90), ("12/QĐ-UBND", 80))
+    assert _filled(words, never) == ["Hồ", "sơ", "số", "12/QĐ-UBND"]
+    assert _filled(_row(("sơ", 90), ("£2", 60), ("/QĐ", 80)), _reads("sơ số 12/QĐ")) == ["sơ", "£2", "/QĐ"]
+
+
+def test_an_anchor_run_into_its_blank_is_spelled_as_printed_in_tesseract_s_case() -> None:
+    words = _row(("NGAYg5", 38), ("THÁNG", 96))
+    assert _filled(words, _reads("ngáy 05 tháng")) == ["NGÀY", "05", "THÁNG"]
+    assert _filled(_row(("sông,", 90), ("£2", 60), ("/QĐ", 80)), never) == ["sông,", "£2", "/QĐ"]
+
+
+def test_a_page_s_blanks_are_read_again_within_a_budget() -> None:
+    calls: list[int] = []
+
+    def counted(crop: Image.Image) -> Reading:
+        calls.append(1)
+        return Reading("", (), ())
+
+    rows = [(r, _row(("ngày", 97), ("£6", 50), ("tháng", 97))) for r in range(MAX_BLANKS_PER_PAGE + 5)]
+    fill_blanks(PAGE, rows, counted)  # type: ignore[arg-type]
+    assert len(calls) == MAX_BLANKS_PER_PAGE
+
+
+def test_an_anchor_s_own_punctuation_and_case_stay_tesseract_s() -> None:
+    words = _row(("SỐ,", 90), ("728/QĐ-UBND", 80))
+    assert _filled(words, _reads("số, 728/QĐ-UBND")) == ["SỐ,", "728/QĐ-UBND"]

@@ -24,8 +24,11 @@ from reportflow.parsers.ocr.second_opinion import DOUBTFUL_CONFIDENCE, SURE, Box
 from reportflow.parsers.vietnamese.syllables import bare
 
 MAX_WORDS_BETWEEN = 2  # what Tesseract made of a blank: a mark or two, or nothing
+MAX_LEAD = 3  # characters of the word before that the crop's margin may take in
+MAX_BLANKS_PER_PAGE = 12  # each is a crop for the recogniser: a page of citations costs no more
+SPELLED = {"so": "số", "ngay": "ngày", "thang": "tháng"}
 Baseline = TypeVar("Baseline")
-Letters = list[list[str]]
+Choices = list[list[str]]  # per letter, as `tesseract._read_words` keeps them
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +41,11 @@ class Blank:
     fits: Callable[[int], bool]
 
     def reading(self, folded: str) -> re.Match[str] | None:
-        """The anchors and the number between them in the recogniser's reading (folded: `bare`, lower case)."""
-        return re.search(rf"(?<![a-z])({self.start}\W*)(\d+)(?=\W*{re.escape(self.end)})", folded)
+        """The anchors and the number between them in the recogniser's reading (folded: `bare`, lower case),
+        which starts with the anchor (a mark or two of the word before aside): never a later word that
+        folds to the anchor (`sơ số 12/`)."""
+        found = re.match(rf"\W*(?:\w\W+)?({self.start}\W*)(\d+)(?=\W*{re.escape(self.end)})", folded)
+        return found if found is not None and found.start(1) <= MAX_LEAD else None
 
 
 BLANKS = (
@@ -60,13 +66,16 @@ class _Found:
 
 def fill_blanks(
     image: Image.Image,
-    rows: list[tuple[Baseline, list[tuple[Word, Letters]]]],
+    rows: list[tuple[Baseline, list[tuple[Word, Choices]]]],
     read: Callable[[Image.Image], Reading] | None = None,
-) -> list[tuple[Baseline, list[tuple[Word, Letters]]]]:
+) -> list[tuple[Baseline, list[tuple[Word, Choices]]]]:
     """The rows with each doubtful blank filled by the recogniser's number, where it is sure of one."""
     read = read or recogniser().read
+    budget = MAX_BLANKS_PER_PAGE
     for r, (baseline, words) in enumerate(rows):
-        for found in reversed(_doubtful_blanks([w for w, _ in words])):
+        blanks = _doubtful_blanks([w for w, _ in words])[:budget]
+        budget -= len(blanks)
+        for found in reversed(blanks):
             filled = _filled(image, [w for w, _ in words], found, read)
             if filled is not None:
                 words = [*words[: found.first], *((w, [[c] for c in w[0]]) for w in filled), *words[found.last + 1 :]]
@@ -89,9 +98,9 @@ def _doubtful_blanks(words: list[Word]) -> list[_Found]:
 
 
 def _in_row(words: list[Word], at: int, blank: Blank) -> _Found | None:
-    anchor = re.match(rf"{blank.start}[:.]*", bare(words[at][0]).lower())
+    anchor = re.match(rf"{blank.start}[^\w\s]*", bare(words[at][0]).lower())
     tail = words[at][0][anchor.end() :] if anchor else ""
-    if anchor is None or (tail.isalpha() and tail):  # `ngayg5` is the anchor and a blank, `ngayngo` no anchor
+    if anchor is None or (tail and not any(c.isdigit() for c in tail)):  # `ngayg5` is; `ngayngo`, `sông` are not
         return None
     for last in range(at + 1, min(len(words), at + MAX_WORDS_BETWEEN + 2)):
         folded = bare(words[last][0]).lower()
@@ -102,15 +111,14 @@ def _in_row(words: list[Word], at: int, blank: Blank) -> _Found | None:
 
 
 def _doubtful(words: list[Word], found: _Found) -> bool:
-    """Not a number, or a number read with less than DOUBTFUL_CONFIDENCE in any of its words; never a
-    word of three letters or more (`ngày càng tháng`: words, not a blank)."""
+    """Not a number, or a number in words of its own read with less than DOUBTFUL_CONFIDENCE (a number
+    read into the anchor's or the symbol's word counts as read: that word's confidence is its print's
+    too); never a blank holding a word of two letters or more (`ngày càng tháng`, `sơ số 12/`)."""
     text = _blank_text(words, found).strip(" :.")
-    if re.search(r"[^\W\d_]{3}", text):
+    if re.search(r"[^\W\d_]{2}", text):
         return False
-    involved = words[found.first + 1 : found.last]
-    involved += [words[found.first]] if found.tail else []
-    involved += [words[found.last]] if found.head else []
-    return not text.isdigit() or any(confidence < DOUBTFUL_CONFIDENCE for _, _, confidence in involved)
+    own_words = words[found.first + 1 : found.last]
+    return not text.isdigit() or any(confidence < DOUBTFUL_CONFIDENCE for _, _, confidence in own_words)
 
 
 def _blank_text(words: list[Word], found: _Found) -> str:
@@ -142,16 +150,20 @@ def _filled(
         left + reading.positions[digits[-1]] + half,
         max(b[3] for b in boxes[found.first : found.last + 1]),
     )
-    anchor = _anchor(words[found.first], found, reading.text[match.start(1) : match.end(1)].strip(), number_box)
+    anchor = _anchor(words[found.first], found, number_box)
     text, box, confidence = words[found.last]
     if found.head:  # the number was read into the symbol's word (`1667/QĐ-UBND`): it stays one word
         return [anchor, (match[2] + text[found.head :], (number_box[0], *box[1:]), min(confidence, 100.0 * sure))]
     return [anchor, (match[2], number_box, 100.0 * sure), words[found.last]]
 
 
-def _anchor(word: Word, found: _Found, read_anchor: str, number_box: Box) -> Word:
-    """The anchor without the blank it ran on into, spelled as the recogniser read it then."""
-    _, box, confidence = word
+def _anchor(word: Word, found: _Found, number_box: Box) -> Word:
+    """The anchor without the blank it ran on into (`ngayg5` -> `ngày`), spelled as printed in Tesseract's case."""
+    text, box, confidence = word
     if not found.tail:
         return word
-    return read_anchor, (box[0], box[1], min(box[2], number_box[0]), box[3]), confidence
+    prefix = text[: len(text) - found.tail]
+    letters = len(found.blank.start)
+    spelled = SPELLED[found.blank.start]
+    cased = spelled.upper() if prefix[:letters].isupper() else spelled.capitalize() if prefix[0].isupper() else spelled
+    return cased + prefix[letters:], (box[0], box[1], min(box[2], number_box[0]), box[3]), confidence
