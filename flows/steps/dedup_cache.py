@@ -17,11 +17,12 @@ holds the same entries as a few *runs*, each a folder of flat arrays covering so
 A lookup binary-searches each run and answers the lowest `seq` (the contract's first occurrence), as the
 in-memory `Frozen` does. Runs are merged in tiers, in slices of bounded size: FANOUT runs of one tier
 (weights within a factor FANOUT) become one run of a heavier tier, so there are fewer than FANOUT runs
-per tier and each entry is rewritten once per tier it climbs. A run of MAX_RUN_WEIGHT or more climbs no
-further: a merge never writes more than about that much, so a first build of a large archive needs the
-cache's size plus one such run of free disk (merged runs are deleted as soon as the manifest drops them),
-not twice the cache, and rewrites each entry a bounded number of times. Past that weight the number of
-runs grows with the archive (one per MAX_RUN_WEIGHT entries), each one more binary search per lookup.
+per tier and each entry is rewritten once per tier it climbs. No merge writes more than MAX_RUN_WEIGHT
+entries, so a first build of a large archive needs the cache's size plus one such run of free disk (merged
+runs are deleted as soon as the manifest drops them), not twice the cache, and rewrites each entry a
+bounded number of times. The runs that can no longer be merged within that weight (from half of it up)
+grow in number with the archive, one per MAX_RUN_WEIGHT / 2 to MAX_RUN_WEIGHT entries, each one more
+binary search per look-up.
 
 The manifest names the files each run absorbed, with their sizes. Opening the cache lists DEST's files
 (one listing, no reads), drops the runs whose files are gone or changed (a compacted day) and absorbs
@@ -82,6 +83,7 @@ NO_ROW = np.iinfo(np.uint32).max
 _MANIFEST = "manifest.json"
 _SEARCHED = ("exact_value", "band_value")
 READ_AHEAD_CHUNK = 1 << 20
+SEARCHES_PER_PAGE = 16  # reading a page at random costs about 20 in order here (53 MB/s against 1 GB/s)
 _PER_ENTRY = ("seq", "key_length", "signature", "doc", "paragraph_index", "part", "row")
 
 
@@ -171,9 +173,8 @@ class Run:
 
     def intact(self) -> bool:
         """Every array file is there, of the size the manifest says (a cut-short write is not)."""
-        for name, (dtype, shape) in self.meta.arrays.items():
-            path = self.folder / f"{name}.bin"
-            size = int(np.prod(shape)) * np.dtype(dtype).itemsize
+        for name in self.meta.arrays:
+            path, size = self.file_of(name), self.bytes_of(name)
             if (path.stat().st_size if path.exists() else 0 if size == 0 else -1) != size:
                 return False
         return True
@@ -281,8 +282,8 @@ class IndexCache:
                 files = {f: size for r in merged for f, size in r.files.items()}
                 parts = [part for r in merged for part in r.parts]
                 offsets = [at for r in merged for at in r.offsets]
-                self.runs = [r for at, r in enumerate(self.runs) if at not in positions]
-                self.runs.append(self._install(writer, files, parts, offsets))
+                installed = self._install(writer, files, parts, offsets)
+            self.runs = [r for at, r in enumerate(self.runs) if at not in positions] + [installed]
             self.save()
             self._sweep()
 
@@ -579,6 +580,7 @@ class CachedEntries:
         self._texts = texts
         self._keys: dict[int, str] = {}
         self._keys_read_ahead = False
+        self._searches = 0
 
     def numbered_in_order(self) -> bool:
         """Whether the entries are numbered 0 .. size - 1, as every index this code writes is."""
@@ -586,27 +588,31 @@ class CachedEntries:
         return max(ends, default=-1) == self.size - 1
 
     def first_exact(self, hashes: npt.NDArray[np.uint64]) -> npt.NDArray[np.int64]:
-        self._read_keys_ahead()
+        self._read_keys_ahead(len(hashes))
         return _lowest((first_in_sorted(r["exact_value"], r["exact_seq"], hashes) for r in self.runs), len(hashes))
 
     def first_bands(self, bands: BandKeys) -> npt.NDArray[np.int64]:
         """The lowest entry sharing each band key: one column per band."""
-        self._read_keys_ahead()
+        self._read_keys_ahead(bands.size)
         columns = [
             _lowest((first_in_sorted(*r.band(j), bands[:, j]) for r in self.runs), len(bands)) for j in range(BANDS)
         ]
         return np.stack(columns, axis=1)
 
-    def _read_keys_ahead(self) -> None:
-        """At the first look-up, the sorted keys that every look-up searches (about 130 bytes a paragraph)
-        are read into the page cache, in order, by a thread of their own, when they fit in three quarters of the
-        memory the system can give:
-        a night of a few thousand paragraphs touches most of their pages anyway, and reading them in order
-        costs a fraction of reading them one page at a time. Beyond that they are searched page by page."""
+    def _read_keys_ahead(self, keys: int) -> None:
+        """Once the night's searches come to one in SEARCHES_PER_PAGE of the pages of the sorted keys every
+        search reads (about 130 bytes a paragraph), those keys are read into the page cache in order, by a
+        thread of their own, when they fit in three quarters of the memory the system can give: the
+        searches would touch most of their pages anyway, and in order they read at the disk's speed, not a
+        page at a time. A night of a few documents searches page by page."""
         if self._keys_read_ahead:
             return
+        self._searches += keys * len(self.runs)
+        searched = sum(r.bytes_of(name) for r in self.runs for name in _SEARCHED)
+        if self._searches * SEARCHES_PER_PAGE < searched // mmap.PAGESIZE:
+            return
         self._keys_read_ahead = True
-        if sum(r.bytes_of(name) for r in self.runs for name in _SEARCHED) < available_memory() * 3 // 4:
+        if searched < available_memory() * 3 // 4:
             files = [r.file_of(name) for r in self.runs for name in _SEARCHED if r.bytes_of(name)]
             threading.Thread(target=read_in_order, args=(files,), name="index-cache-read-ahead", daemon=True).start()
 
@@ -661,7 +667,7 @@ class CachedEntries:
 def read_in_order(files: list[Path]) -> None:
     """Have the kernel read FILES into the page cache, in order (`posix_fadvise` chunk by chunk: madvise's
     WILLNEED over a whole mapping reads only a few hundred KB on current kernels); pages already cached
-    cost nothing, a file gone meanwhile (merged away by another process) is skipped."""
+    cost nothing; a file gone meanwhile (merged away when the run absorbs its own parts) is skipped."""
     for path in files:
         try:
             with path.open("rb", buffering=0) as file:

@@ -154,9 +154,11 @@ class Contents:
 
 
 @dataclass(frozen=True, slots=True)
-class _Earlier:
-    """Earlier batches' first entries for a batch's exact keys and band keys (-1: none), looked up at once."""
+class _BatchLookup:
+    """Earlier batches' first entries for a batch's exact keys and band keys (-1: none), looked up at once
+    in SOURCE (answers of another `frozen` would be wrong)."""
 
+    source: Earlier
     exact: dict[int, int]
     bands: list[dict[int, int]]
 
@@ -177,7 +179,7 @@ class SeenIndex:
     contents: Contents = field(default_factory=Contents)
     doc_entries: dict[str, int] = field(default_factory=dict)
     written: int = 0
-    earlier: _Earlier | None = None
+    batch: _BatchLookup | None = None
 
     def look_up_earlier(self, key_hashes: Sequence[int], signatures: Signatures) -> None:
         """What earlier batches hold for a whole batch's paragraphs, looked up at once and kept for `lookup`
@@ -186,7 +188,8 @@ class SeenIndex:
         bands = band_keys(signatures) if len(signatures) else np.zeros((0, BANDS), dtype=np.uint32)
         exact = self.frozen.first_exact(hashes).tolist()
         firsts = self.frozen.first_bands(bands) if len(bands) else np.zeros((0, BANDS), dtype=np.int64)
-        self.earlier = _Earlier(
+        self.batch = _BatchLookup(
+            self.frozen,
             dict(zip(hashes.tolist(), exact, strict=True)),
             [dict(zip(bands[:, j].tolist(), firsts[:, j].tolist(), strict=True)) for j in range(BANDS)],
         )
@@ -196,10 +199,10 @@ class SeenIndex:
         up, else looked up for all of them at once."""
         bands = band_keys(signatures) if len(signatures) else np.zeros((0, BANDS), dtype=np.uint32)
         band_values = bands.tolist()
-        earlier = self.earlier
-        if earlier is not None and earlier.holds(key_hashes, band_values):
-            firsts = [[earlier.bands[j][v] for j, v in enumerate(row)] for row in band_values]
-            return Lookup([earlier.exact[h] for h in key_hashes], band_values, firsts)
+        batch = self.batch
+        if batch is not None and batch.source is self.frozen and batch.holds(key_hashes, band_values):
+            firsts = [[batch.bands[j][v] for j, v in enumerate(row)] for row in band_values]
+            return Lookup([batch.exact[h] for h in key_hashes], band_values, firsts)
         hashes = np.array(key_hashes, dtype=np.uint64)
         return Lookup(
             self.frozen.first_exact(hashes).tolist(),
