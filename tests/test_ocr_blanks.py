@@ -122,3 +122,8 @@ def test_a_page_s_blanks_are_read_again_within_a_budget() -> None:
 def test_an_anchor_s_own_punctuation_and_case_stay_tesseract_s() -> None:
     words = _row(("SỐ,", 90), ("728/QĐ-UBND", 80))
     assert _filled(words, _reads("số, 728/QĐ-UBND")) == ["SỐ,", "728/QĐ-UBND"]
+
+
+def test_a_blank_read_again_as_tesseract_read_it_keeps_tesseract_s_words() -> None:
+    words = _row(("ngày", 93), ("22", 73), ("tháng", 97))
+    assert fill_blanks(PAGE, [(0, words)], _reads("ngày 22 tháng"))[0][1] == words  # type: ignore[arg-type]

@@ -137,8 +137,8 @@ def _filled(
     left, upper = max(0, round(x0)), max(0, round(top))
     reading = read(image.crop((left, upper, min(image.width, round(x1)), min(image.height, round(bottom)))))
     match = found.blank.reading(bare(reading.text).lower())
-    if match is None or not found.blank.fits(int(match[2])):
-        return None
+    if match is None or not found.blank.fits(int(match[2])) or match[2] == _blank_text(words, found):
+        return None  # no number that fits, or the number Tesseract read: its words stay as they were
     digits = range(match.start(2), match.end(2))
     sure = min(reading.probabilities[i] for i in digits)
     if sure < SURE:
