@@ -40,7 +40,7 @@ def test_a_model_file_of_another_hash_is_refused_with_a_clear_error(tmp_path: Pa
 
 def test_the_installed_model_is_the_pinned_one_and_a_changed_pin_refuses_it() -> None:
     model, alphabet = model_files()
-    assert load(model, alphabet) is not None
+    load(model, alphabet)  # the pinned files load without raising
     with pytest.raises(OcrFailedError, match=str(model.name)):
         load(model, alphabet, model_sha256="0" * 64)
 

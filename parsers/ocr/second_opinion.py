@@ -18,7 +18,7 @@ from typing import TypeVar
 from PIL import Image
 from rapidfuzz.distance import Levenshtein
 
-from reportflow.parsers.ocr.aster import Reading, recogniser
+from reportflow.parsers.ocr.aster import HEIGHT, Reading, recogniser
 from reportflow.parsers.vietnamese.syllables import (
     bare,
     case_pattern,
@@ -37,7 +37,7 @@ from reportflow.parsers.vietnamese.word_pairs import (
 
 DOUBTFUL_CONFIDENCE = 95.0
 SURE = 0.9
-MAX_LETTERS_CHANGED = 1
+MAX_EDITS = 1  # Levenshtein, marks aside (syllables.py's MAX_LETTERS_CHANGED counts same-length swaps)
 # Image width (at the recogniser's 32-pixel height) read per page at most: about 1 s on one core.
 PAGE_BUDGET_PIXELS = 16000
 MARGIN_X, MARGIN_Y = 0.3, 0.15  # of the line's height, around the words read again
@@ -152,7 +152,7 @@ def better(
     if is_valid_syllable(core):
         agrees = _offered(core, candidate, letters[len(lead) :]) and _fits_better(core, confidence, candidate, context)
     else:
-        agrees = Levenshtein.distance(bare(core.lower()), bare(candidate)) <= MAX_LETTERS_CHANGED
+        agrees = Levenshtein.distance(bare(core.lower()), bare(candidate)) <= MAX_EDITS
     return lead + with_case(candidate, case) + tail if agrees else tesseract
 
 
@@ -220,7 +220,7 @@ def _within_budget(
         x0, top, x1, bottom = window(boxes[r], w - CONTEXT_WORDS, w + CONTEXT_WORDS)
         if x1 - x0 <= bottom - top or bottom - top < MIN_HEIGHT:
             continue  # a word of a column turned sideways (its box is upright), or a sliver
-        cost = (x1 - x0) * 32 / (bottom - top)
+        cost = (x1 - x0) * HEIGHT / (bottom - top)
         if spent + cost > budget:
             continue
         spent += cost
