@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+import random
 from datetime import date
+from pathlib import Path
 
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 from reportflow.parsers import parse_document
 from reportflow.parsers.formats.image import parse_image
@@ -144,3 +146,53 @@ def test_a_page_goes_to_ocr_when_it_is_a_scan(
     images: list[tuple[float, float, float, float]], text_chars: int, scan: bool
 ) -> None:
     assert is_scan(600.0, 800.0, images, text_chars) is scan
+
+
+SERIF = Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf")  # Debian's fonts-dejavu-core (make setup)
+SERIF_BOLD = SERIF.with_name("DejaVuSerif-Bold.ttf")
+SEAL_CENTRE, SEAL_RADIUS = (1050, 1500), 220
+BODY_LINES = (
+    "Ủy ban nhân dân các xã nghiêm túc thực hiện báo cáo này.",
+    "Thực hiện Nghị quyết số 42/NQ-CP ngày 09 tháng 4 năm 2020",
+    "của Chính phủ về các biện pháp hỗ trợ người dân gặp khó khăn.",
+)
+
+
+def _page_with_a_grey_seal() -> bytes:
+    """A page whose signer's title and name touch a seal printed in black: Tesseract's layout analysis
+    takes them and the seal for one picture."""
+    image = Image.new("L", (1700, 2200), 255)
+    draw = ImageDraw.Draw(image)
+    body, bold = ImageFont.truetype(str(SERIF), 36), ImageFont.truetype(str(SERIF_BOLD), 40)
+    for i, line in enumerate(BODY_LINES * 3):
+        draw.text((150, 200 + i * 60), line, fill=0, font=body)
+    (x, y), r = SEAL_CENTRE, SEAL_RADIUS
+    draw.ellipse((x - r, y - r, x + r, y + r), outline=0, width=14)
+    draw.ellipse((x - r + 40, y - r + 40, x + r - 40, y + r - 40), outline=0, width=6)
+    scribbles = random.Random(1)
+    for _ in range(400):
+        sx, sy = scribbles.randint(x - 140, x + 140), scribbles.randint(y - 140, y + 140)
+        draw.line((sx, sy, sx + scribbles.randint(-30, 30), sy + scribbles.randint(-30, 30)), fill=0, width=4)
+    draw.text((1150, 1280), "CHỦ TỊCH", fill=0, font=bold)
+    draw.text((1100, 1700), "Nguyễn Văn An", fill=0, font=bold)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", dpi=(200, 200))
+    return buffer.getvalue()
+
+
+@needs_tesseract
+def test_the_signer_swallowed_by_a_black_seal_is_read() -> None:
+    """The picture region is read again on its own: the words clear of the seal's ink come back, and the
+    page's own lines are not read twice."""
+    text = "\n".join(b.text for b in parse_image(_page_with_a_grey_seal()).blocks)
+    assert "TỊCH" in text and "An" in text.split()
+    assert text.count("Nghị quyết số 42/NQ-CP") == 3
+
+
+@needs_tesseract
+def test_the_figure_of_a_page_in_english_is_not_read_again() -> None:
+    """Outside Vietnamese pages the regions taken for pictures are figures: their words stay out."""
+    doc = parse_document(corpus_path("public", "python-docx", "300-dpi.TIF").read_bytes())
+    texts = [b.text for b in doc.blocks]
+    assert any(text.startswith("Kofax Image Products") for text in texts)
+    assert not any("Filing Status" in text or "Exemptions" in text for text in texts)

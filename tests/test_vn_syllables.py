@@ -89,6 +89,11 @@ def test_known_syllables_come_from_the_shipped_word_list() -> None:
         ("‘Tran Ngọc Căng", "‘Trần Ngọc Căng"),
         ("NGUYEN VAN AN", "NGUYỄN VĂN AN"),
         ("UBND tinh Quang Ngai", "UBND tỉnh Quảng Ngãi"),  # a sentence's `tỉnh` stays in lower case
+        ("Ho Dinh Tùng", "Hồ Đình Tùng"),
+        # the motto read with a few letters wrong, on a blurred photo
+        ("0y Ma, CONG HOA XÃ HỘI CHÍ: NGHĨA VIDE NAM", "0y Ma, CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"),
+        ("Độc lập - tự do - Hạnh pho", "Độc lập - Tự do - Hạnh phúc"),
+        ("Độc lập – Tự do – Hạnh phíc.", "Độc lập - Tự do - Hạnh phúc."),
     ],
 )
 def test_official_names_get_their_diacritics_back(line: str, expected: str) -> None:
@@ -106,6 +111,9 @@ def test_official_names_get_their_diacritics_back(line: str, expected: str) -> N
         "Tran and Hoang wrote this report",  # no name line
         "UBND tỉnh Quảng Ngãi",
         "leo lên cái thang 2 nam",  # no date
+        "nước Cộng hòa xã hội chủ nghĩa Việt Nan",  # the nation's name in a sentence is no motto
+        "Độc lập - Tự chủ - Hạnh phúc",  # a word away from the slogan is other words
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA",  # not the whole name
     ],
 )
 def test_right_spellings_and_other_words_stay(line: str) -> None:

@@ -50,6 +50,8 @@ SIZE_TOLERANCE = 0.35
 STOP_MAX_HEIGHT = 0.35  # of its word's box: a full stop is a dot
 STOP_RIVAL_CONFIDENCE = 50.0
 LIST_DASH_CONFIDENCE = 80.0
+PICTURE_MAX_PAGE_SHARE = 0.25
+PICTURE_LINE_CONFIDENCE = 80.0
 _NOISE = re.compile(r"[_|~`'‘’.,:;-]{1,3}")
 _DASHES = {"-", "–", "—"}
 
@@ -137,8 +139,11 @@ def _is_speck_line(line: Line) -> bool:
     return letters == 0 or (letters == len(text) <= 2 and (line.confidence or 0.0) < SPECK_CONFIDENCE)
 
 
-_Word = tuple[str, tuple[float, float, float, float], float]
+_Box = tuple[float, float, float, float]
+_Word = tuple[str, _Box, float]
 _Row = tuple[tuple[float, float], list[_Word]]
+_ReadRow = tuple[tuple[float, float], list[tuple[_Word, list[list[str]]]]]  # each word with its letters' choices
+_PICTURES = (tesserocr.PT.FLOWING_IMAGE, tesserocr.PT.HEADING_IMAGE, tesserocr.PT.PULLOUT_IMAGE)
 
 
 def _read_words(image: Image.Image, dpi: float, settings: OcrSettings) -> list[_Row]:
@@ -148,8 +153,22 @@ def _read_words(image: Image.Image, dpi: float, settings: OcrSettings) -> list[_
     api.SetSourceResolution(round(dpi))
     if not api.Recognize():
         raise OcrFailedError("Tesseract could not recognise the page.")
-    read: list[tuple[tuple[float, float], list[tuple[_Word, list[list[str]]]]]] = []
+    read: list[_ReadRow] = []
     doubtful: set[tuple[int, int]] = set()  # (line, word) of words whose final full stop may be a speck
+    pictures = _picture_regions(api, image)
+    _recognised(api, read, doubtful)
+    vietnamese = _is_vietnamese([text for _, words in read for (text, _, _), _ in words])
+    if vietnamese:
+        read += _text_in_pictures(api, image, dpi, pictures, read)
+    if vietnamese and settings.second_opinion == "auto":
+        read = fill_blanks(image, reconsider(image, read))
+    rows = [(baseline, [_corrected(w, choices, vietnamese) for w, choices in words]) for baseline, words in read]
+    rows = _without_stray_periods(rows, doubtful) if vietnamese else rows
+    return [(baseline, _without_specks(words)) for baseline, words in rows]
+
+
+def _recognised(api: tesserocr.PyTessBaseAPI, read: list[_ReadRow], doubtful: set[tuple[int, int]]) -> None:
+    """The rows of what the engine recognised appended to `read`, their doubtful full stops to `doubtful`."""
     word: _Word | None = None
     letters: list[list[str]] = []
     stop_in_doubt = False
@@ -164,16 +183,89 @@ def _read_words(image: Image.Image, dpi: float, settings: OcrSettings) -> list[_
         stop_in_doubt = _is_doubtful_stop(symbol)
     if word is not None:
         _keep(read, doubtful, (word, letters), stop_in_doubt)
-    vietnamese = _is_vietnamese([text for _, words in read for (text, _, _), _ in words])
-    if vietnamese and settings.second_opinion == "auto":
-        read = fill_blanks(image, reconsider(image, read))
-    rows = [(baseline, [_corrected(w, choices, vietnamese) for w, choices in words]) for baseline, words in read]
-    rows = _without_stray_periods(rows, doubtful) if vietnamese else rows
-    return [(baseline, _without_specks(words)) for baseline, words in rows]
+
+
+def _picture_regions(api: tesserocr.PyTessBaseAPI, image: Image.Image) -> list[_Box]:
+    """Boxes of the regions the page's layout analysis took for pictures, each smaller than
+    PICTURE_MAX_PAGE_SHARE of the page: on a grey or black-and-white scan of an official document the
+    seal is such a region, and it swallows the signer's title and name printed over and beside it. Read
+    again only on Vietnamese pages: elsewhere such regions are figures and photographs, whose labels and
+    signs (`32%`, `Finance`) are no part of the text."""
+    page = image.width * image.height
+    found = []
+    for block in tesserocr.iterate_level(api.GetIterator(), tesserocr.RIL.BLOCK):
+        box = block.BoundingBox(tesserocr.RIL.BLOCK)
+        if block.BlockType() in _PICTURES and box and _area(box) <= PICTURE_MAX_PAGE_SHARE * page:
+            x0, top, x1, bottom = (float(v) for v in box)
+            found.append((x0, top, x1, bottom))
+    return found
+
+
+def _text_in_pictures(
+    api: tesserocr.PyTessBaseAPI, image: Image.Image, dpi: float, regions: list[_Box], read: list[_ReadRow]
+) -> list[_ReadRow]:
+    """The lines read well in the picture regions, each region read on its own (what it swallowed lies in its
+    box), without the words the page's reading already has."""
+    taken = [box for _, words in read for (_, box, _), _ in words]
+    rows = [_without_taken(row, taken) for region in regions for row in _text_in_picture(api, image, region, dpi)]
+    return [row for row in rows if row[1]]
+
+
+def _text_in_picture(api: tesserocr.PyTessBaseAPI, image: Image.Image, region: _Box, dpi: float) -> list[_ReadRow]:
+    """The lines read well (mean confidence PICTURE_LINE_CONFIDENCE) in one region read as sparse text, in
+    the page's pixels; a photograph's texture read as letters is left out."""
+    left, top, right, bottom = (round(v) for v in region)
+    api.SetPageSegMode(tesserocr.PSM.SPARSE_TEXT)
+    api.SetImage(image.crop((left, top, right, bottom)))
+    api.SetSourceResolution(round(dpi))
+    rows: list[_ReadRow] = []
+    try:
+        if api.Recognize():
+            _recognised(api, rows, set())
+    finally:
+        api.SetPageSegMode(tesserocr.PSM.AUTO)
+    return [_shifted(row, left, top) for row in rows if _is_well_read(row)]
+
+
+def _is_well_read(row: _ReadRow) -> bool:
+    """A line of two words or more read with confidence: a word or a piece of one left beside the seal's ink
+    (`TỊCH`, `U TỊCH`) is a fragment of a line the seal swallowed."""
+    words = [word for word, _ in row[1]]
+    letters = sum(len(text) for text, _, _ in words)
+    confidence = sum(conf * len(text) for text, _, conf in words) / max(1, letters)
+    return confidence >= PICTURE_LINE_CONFIDENCE and sum(_letters(text) >= 2 for text, _, _ in words) >= 2
+
+
+def _letters(text: str) -> int:
+    return sum(c.isalpha() for c in text)
+
+
+def _without_taken(row: _ReadRow, taken: list[_Box]) -> _ReadRow:
+    """The row without the words whose middle lies in a word already read."""
+
+    def is_taken(box: _Box) -> bool:
+        x, y = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+        return any(t[0] <= x <= t[2] and t[1] <= y <= t[3] for t in taken)
+
+    return row[0], [(word, choices) for word, choices in row[1] if not is_taken(word[1])]
+
+
+def _shifted(row: _ReadRow, dx: float, dy: float) -> _ReadRow:
+    (x, y), words = row
+    return (x + dx, y + dy), [(_moved(word, dx, dy), letters) for word, letters in words]
+
+
+def _moved(word: _Word, dx: float, dy: float) -> _Word:
+    text, (x0, top, x1, bottom), confidence = word
+    return text, (x0 + dx, top + dy, x1 + dx, bottom + dy), confidence
+
+
+def _area(box: tuple[float, ...]) -> float:
+    return (box[2] - box[0]) * (box[3] - box[1])
 
 
 def _keep(
-    read: list[tuple[tuple[float, float], list[tuple[_Word, list[list[str]]]]]],
+    read: list[_ReadRow],
     doubtful: set[tuple[int, int]],
     word: tuple[_Word, list[list[str]]],
     stop_in_doubt: bool,

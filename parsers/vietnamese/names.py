@@ -11,6 +11,8 @@ import functools
 import re
 from functools import cache
 
+from rapidfuzz.distance import Levenshtein
+
 from reportflow.parsers.vietnamese.syllables import bare, split_tone
 
 # The 63 provinces before the 2025 merger (the 34 since then keep names of these): documents name both.
@@ -38,7 +40,7 @@ FAMILY_NAMES = (
     "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô",
     "Dương", "Lý", "Trương", "Đoàn", "Lương", "Trịnh", "Đào", "Lưu", "Tạ", "Châu", "Quách", "Tô", "Hà",
 )  # fmt: skip
-MIDDLE_NAMES = ("Văn", "Thị", "Hoàng", "Ngọc", "Đức", "Hữu", "Quốc", "Xuân", "Công", "Trọng", "Việt", "Phước")
+MIDDLE_NAMES = ("Văn", "Thị", "Hoàng", "Ngọc", "Đức", "Đình", "Hữu", "Quốc", "Xuân", "Công", "Trọng", "Việt", "Phước")
 # Symbols of document numbers with a Đ (a `D` in one is OCR's): Quyết định, Nghị định, Ban chỉ đạo, ...
 SYMBOLS = ("QĐ", "NĐ", "HĐ", "BCĐ", "HĐND", "ĐU", "CĐ", "LĐTBXH", "GDĐT", "TĐKT")
 _NUMBER = re.compile(r"(?<![^\s:(])\d*/(?:\d{4}/)?[A-ZĐ0-9]+(?:-[A-ZĐ0-9]+)*")  # `Số: 04/QĐ-BCĐ`, `/TB`
@@ -49,12 +51,19 @@ _DATE_WORDS = (
     (re.compile(r"(?<=\d)(\s*)nam(?=\s*\d{4}\b)"), r"\1năm"),
 )
 _SEGMENT = re.compile(r"[A-ZĐ]+")
+# The two lines of the state's motto, and whether only capitals print it (`nước Cộng hòa xã hội chủ nghĩa
+# Việt Nam` in a sentence is no motto).
+MOTTOS = (("Cộng hòa xã hội chủ nghĩa Việt Nam", True), ("Độc lập - Tự do - Hạnh phúc", False))
+MOTTO_LETTERS_PER_EDIT = 8
+_WORD = re.compile(r"\w(?:[^\s\-–—]*\w)?")
 _PERSON = re.compile(r"^(?P<lead>[^\w\s]*)(?P<family>\w+)(?P<rest>(?:\s+[^\W\d_][\w]*){1,3})$")
 
 
 def official_spelling(text: str) -> str:
     """An OCR'd line with the official names, fixed words, date words and number symbols it holds spelt right."""
     text = _NUMBER.sub(lambda found: _SEGMENT.sub(_symbol, found[0]), text)
+    for motto, upper_only in MOTTOS:
+        text = _motto_respelt(text, motto, upper_only)
     for pattern, spelling in _DATE_WORDS:
         text = pattern.sub(spelling, text)
     letters = bare(text).lower()
@@ -63,6 +72,30 @@ def official_spelling(text: str) -> str:
             continue
         text = pattern.sub(functools.partial(_respelt, spelling=spelling), text)
     return _family_name(text)
+
+
+def _motto_respelt(text: str, motto: str, upper_only: bool) -> str:
+    """The motto read with a letter or a few wrong (`CONG HOA XÃ HỘI CHÍ: NGHĨA VIDE NAM`, `Hạnh pho`) spelt
+    as printed: its words in a row whose letters, marks aside, are within one edit in MOTTO_LETTERS_PER_EDIT
+    of the motto's, most of them right; the nation's name only in capitals, as the top block prints it."""
+    words = list(_WORD.finditer(text))
+    wanted = [_folded_word(word) for word in _WORD.findall(motto)]
+    for at in range(len(words) - len(wanted) + 1):
+        start, end = words[at].start(), words[at + len(wanted) - 1].end()
+        if (text[start:end].isupper() or not upper_only) and _nearly(words[at : at + len(wanted)], wanted):
+            return text[:start] + (motto.upper() if upper_only else motto) + text[end:]
+    return text
+
+
+def _nearly(found: list[re.Match[str]], wanted: list[str]) -> bool:
+    pairs = [(_folded_word(word[0]), right) for word, right in zip(found, wanted, strict=True)]
+    edits = sum(Levenshtein.distance(word, right) for word, right in pairs)
+    allowed = max(1, sum(len(right) for right in wanted) // MOTTO_LETTERS_PER_EDIT)
+    return 0 < edits <= allowed and 2 * sum(word == right for word, right in pairs) > len(wanted)
+
+
+def _folded_word(word: str) -> str:
+    return "".join(c for c in bare(word).upper() if c.isalpha())
 
 
 def _symbol(found: re.Match[str]) -> str:
