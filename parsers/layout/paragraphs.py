@@ -19,6 +19,7 @@ from reportflow.schemas import Block, NoTextError, ParsedDocument
 
 HEADING_SIZE_RATIO = 1.15
 SMALL_PRINT_MIN_CHARS = 4  # letters of a word set vertically are no lines of small print
+SMALL_PRINT_FLUSH_POINTS, SMALL_PRINT_GAP_EM = 1.0, 0.5
 INDENT_EM = 0.8
 CENTER_MARGIN_EM = 1.5
 DISPLAY_GAP_EM = 0.6
@@ -161,13 +162,9 @@ def _small_print_goes_on(paragraph: _Paragraph, line: Line, body_size: float) ->
     short lines or not."""
     prev = paragraph.lines[-1]
     return (
-        prev.table_rows is None
-        and line.table_rows is None
+        _set_under(prev, line, SMALL_PRINT_FLUSH_POINTS, SMALL_PRINT_GAP_EM)
         and line.size < SMALL_PRINT_RATIO * body_size
-        and abs(line.size - prev.size) < 0.5
-        and abs(line.x0 - prev.x0) < 1.0
         and min(len(line.text), len(prev.text)) >= SMALL_PRINT_MIN_CHARS
-        and 0 <= line.top - prev.bottom < 0.5 * line.size
     )
 
 
@@ -176,17 +173,25 @@ def _display_goes_on(paragraph: _Paragraph, line: Line, page: int, body_size: fl
     margin of a justified page (a title is never justified)."""
     prev = paragraph.lines[-1]
     return (
-        prev.table_rows is None
-        and line.table_rows is None
-        and page == paragraph.last_page
+        page == paragraph.last_page
         and line.column == prev.column
-        and abs(line.x0 - prev.x0) < SAME_SIZE_POINTS  # set flush left: right-aligned names are lines apart
+        and _set_under(prev, line, SAME_SIZE_POINTS, DISPLAY_GAP_EM)  # flush left: right-aligned names are apart
         and prev.bold
         and line.bold
-        and abs(line.size - prev.size) < SAME_SIZE_POINTS
         and prev.size >= HEADING_SIZE_RATIO * body_size
-        and 0 <= line.top - prev.bottom < DISPLAY_GAP_EM * line.size
         and not _SENTENCE_END.search(prev.text)
+    )
+
+
+def _set_under(prev: Line, line: Line, left_within: float, gap_em: float) -> bool:
+    """`line` right under `prev` (less than `gap_em` of its size between them), the same size, its left edge
+    within `left_within` points of prev's; neither of them a table's row."""
+    return (
+        prev.table_rows is None
+        and line.table_rows is None
+        and abs(line.x0 - prev.x0) < left_within
+        and abs(line.size - prev.size) < SAME_SIZE_POINTS
+        and 0 <= line.top - prev.bottom < gap_em * line.size
     )
 
 
