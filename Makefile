@@ -21,6 +21,8 @@ $(STAMP): pyproject.toml constraints.txt
 		|| { echo "reportflow needs Python 3.11 or newer ($(PYTHON) is older)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	# Only the PP-OCR model file in this wheel is read (parsers/ocr/ppocr.py): its OpenCV and Shapely stay out.
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -c constraints.txt rapidocr-onnxruntime
 	@touch $(STAMP)
 
 system-packages:

@@ -4,12 +4,17 @@ recogniser, taken only when it is sure of a number that fits between the printed
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 
 from reportflow.parsers.ocr.aster import Reading
 from reportflow.parsers.ocr.blanks import MAX_BLANKS_PER_PAGE, fill_blanks
+from reportflow.parsers.ocr.ppocr import line_reader, load
+from reportflow.schemas import OcrFailedError
+
+SERIF = Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf")  # Debian's fonts-dejavu-core (make setup)
 
 PAGE = Image.new("L", (2400, 120), 255)
 
@@ -35,8 +40,9 @@ def _texts(rows: list[tuple[int, list[tuple[tuple[str, object, float], object]]]
     return [word[0] for word, _ in rows[0][1]]
 
 
-def _filled(words: list, reading: object) -> list[str]:
-    return _texts(fill_blanks(PAGE, [(0, words)], reading))  # type: ignore[arg-type]
+def _filled(words: list, reading: object, third: object = None) -> list[str]:
+    """FILL_BLANKS with the readings given; the third reader reads nothing unless one is given."""
+    return _texts(fill_blanks(PAGE, [(0, words)], reading, third or _reads("")))  # type: ignore[arg-type]
 
 
 def test_an_empty_number_blank_takes_the_recogniser_s_sure_number() -> None:
@@ -65,6 +71,37 @@ def test_tesseract_s_reading_stays_unless_the_recogniser_is_sure_between_both_an
     reading: object, why: str
 ) -> None:
     assert _filled(_row(("Số:", 96), ("68", 70), ("/CT-UBND", 95)), reading) == ["Số:", "68", "/CT-UBND"], why
+
+
+UNSURE_08 = _reads("Số: 08 /CT-UBND", [1, 1, 1, 1, 0.76, 1.0, 1, 1, 1, 1, 1, 1, 1, 1, 1])
+READ_68 = _row(("Số:", 96), ("68", 70), ("/CT-UBND", 95))
+
+
+@pytest.mark.parametrize(
+    ("third", "expected"),
+    [
+        (_reads("08", [0.87, 0.99]), "08"),  # both readers: 0.24 * 0.13 of a chance to be wrong together
+        (_reads(":08.", [0.6, 0.87, 0.99, 0.5]), "08"),  # marks around the number are no part of it
+        (_reads("OF", [0.72, 0.56]), "68"),  # another reading
+        (_reads("68", [0.97, 0.99]), "68"),  # another number
+        (_reads("08", [0.5, 0.99]), "68"),  # the same number, but not sure enough together (0.24 * 0.5)
+        (_reads(""), "68"),
+    ],
+)
+def test_an_unsure_number_is_taken_only_when_the_third_reader_reads_it_too(third: object, expected: str) -> None:
+    assert _filled(READ_68, UNSURE_08, third) == ["Số:", expected, "/CT-UBND"]
+
+
+def test_the_third_reader_reads_the_number_alone_with_a_white_margin() -> None:
+    seen: list[tuple[int, int]] = []
+
+    def third(crop: Image.Image) -> Reading:
+        seen.append(crop.size)
+        return Reading("08", (10.0, 20.0), (0.99, 0.99))
+
+    assert _filled(READ_68, UNSURE_08, third) == ["Số:", "08", "/CT-UBND"]
+    # The digits at x 40 and 50 of the crop, 0.3 of the line's 40 pixels on either side, 10 pixels of margin.
+    assert seen == [(34 + 20, 40 + 20)]
 
 
 def test_a_number_that_does_not_fit_its_blank_is_not_taken() -> None:
@@ -127,3 +164,21 @@ def test_an_anchor_s_own_punctuation_and_case_stay_tesseract_s() -> None:
 def test_a_blank_read_again_as_tesseract_read_it_keeps_tesseract_s_words() -> None:
     words = _row(("ngày", 93), ("22", 73), ("tháng", 97))
     assert fill_blanks(PAGE, [(0, words)], _reads("ngày 22 tháng"))[0][1] == words  # type: ignore[arg-type]
+
+
+def test_the_third_reader_s_model_of_another_hash_is_refused(tmp_path: Path) -> None:
+    other = tmp_path / "rec.onnx"
+    other.write_bytes(b"not the pinned model")
+    with pytest.raises(OcrFailedError, match=r"SHA-256 \w+, not the pinned"):
+        load(other)
+
+
+def test_the_third_reader_reads_a_printed_number() -> None:
+    reader = line_reader()
+    assert reader is not None, "make installs rapidocr-onnxruntime (without its dependencies) for its model"
+    font = ImageFont.truetype(str(SERIF), 40)
+    image = Image.new("L", (200, 70), 255)
+    ImageDraw.Draw(image).text((40, 10), "2025", font=font, fill=0)
+    reading = reader.read(image)
+    assert reading.text == "2025" and min(reading.probabilities) >= 0.9
+    assert all(40 <= x <= 160 for x in reading.positions)  # in the crop's pixels, not the model's

@@ -9,19 +9,16 @@ the blank first.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 from dataclasses import dataclass
 from functools import cache
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
-import onnxruntime
 from PIL import Image
 
-from reportflow.schemas import OcrFailedError
+from reportflow.parsers.ocr.packaged_model import check_pinned, one_thread_session, packaged_file
 
 DISTRIBUTION = "asterocr"
 MODEL_FILE = "asterocr/assets/asternet.onnx"
@@ -48,11 +45,7 @@ class Recogniser:
     """One onnxruntime session on one thread: parsing already runs one worker process per core."""
 
     def __init__(self, model: Path, alphabet: list[str]) -> None:
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = 1
-        options.inter_op_num_threads = 1
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self._session = onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+        self._session = one_thread_session(model)
         self._input = self._session.get_inputs()[0].name
         self._alphabet = alphabet
 
@@ -80,21 +73,25 @@ class Recogniser:
         return np.asarray(output)[:, 0, :]  # (frames, classes)
 
     def _decode(self, log_probabilities: np.ndarray) -> Reading:
-        """Greedy CTC: the best class per frame, repeats merged, blanks dropped; a character's probability is
-        its best frame's, its position the middle of its frames."""
-        best = log_probabilities.argmax(axis=1)
-        text, positions, probabilities = [], [], []
-        frame = 0
-        while frame < len(best):
-            end = frame
-            while end + 1 < len(best) and best[end + 1] == best[frame]:
-                end += 1
-            if best[frame] != _BLANK:
-                text.append(self._alphabet[best[frame]])
-                positions.append((frame + end + 1) / 2 * FRAME_PIXELS)
-                probabilities.append(float(np.exp(log_probabilities[frame : end + 1, best[frame]].max())))
-            frame = end + 1
-        return Reading("".join(text), tuple(positions), tuple(probabilities))
+        return greedy_ctc(log_probabilities, self._alphabet, FRAME_PIXELS)
+
+
+def greedy_ctc(log_probabilities: np.ndarray, alphabet: list[str], frame_pixels: int) -> Reading:
+    """Greedy CTC over (frames, classes), the blank first: the best class per frame, repeats merged, blanks
+    dropped; a character's probability is its best frame's, its position the middle of its frames."""
+    best = log_probabilities.argmax(axis=1)
+    text, positions, probabilities = [], [], []
+    frame = 0
+    while frame < len(best):
+        end = frame
+        while end + 1 < len(best) and best[end + 1] == best[frame]:
+            end += 1
+        if best[frame] != _BLANK:
+            text.append(alphabet[best[frame]])
+            positions.append((frame + end + 1) / 2 * frame_pixels)
+            probabilities.append(float(np.exp(log_probabilities[frame : end + 1, best[frame]].max())))
+        frame = end + 1
+    return Reading("".join(text), tuple(positions), tuple(probabilities))
 
 
 def _scaled(crop: Image.Image) -> Image.Image:
@@ -132,33 +129,15 @@ def _installed() -> Recogniser:
 
 def model_files() -> tuple[Path, Path]:
     """The model and its alphabet inside the installed `asterocr` distribution (its modules never imported)."""
-    try:
-        distribution = metadata.distribution(DISTRIBUTION)
-    except metadata.PackageNotFoundError as e:
-        raise OcrFailedError(f"The second-opinion recogniser needs the {DISTRIBUTION!r} package.") from e
-    return Path(str(distribution.locate_file(MODEL_FILE))), Path(str(distribution.locate_file(ALPHABET_FILE)))
+    model = packaged_file(DISTRIBUTION, MODEL_FILE, "second-opinion recogniser")
+    return model, packaged_file(DISTRIBUTION, ALPHABET_FILE, "second-opinion recogniser")
 
 
 def load(
     model: Path, alphabet: Path, model_sha256: str = MODEL_SHA256, alphabet_sha256: str = ALPHABET_SHA256
 ) -> Recogniser:
     """A recogniser of the model and alphabet files, refused unless both have the pinned SHA-256."""
-    for path, wanted in ((model, model_sha256), (alphabet, alphabet_sha256)):
-        if not path.is_file():
-            raise OcrFailedError(f"The second-opinion recogniser's file {path} is missing.")
-        found = _sha256(path)
-        if found != wanted:
-            raise OcrFailedError(
-                f"{path} has SHA-256 {found}, not the pinned {wanted}: another version of the"
-                f" {DISTRIBUTION} model, refused (pin {DISTRIBUTION} as constraints.txt does)."
-            )
+    check_pinned(model, model_sha256, DISTRIBUTION)
+    check_pinned(alphabet, alphabet_sha256, DISTRIBUTION)
     chars = json.loads(alphabet.read_text(encoding="utf-8"))["chars"]
     return Recogniser(model, chars)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

@@ -17,15 +17,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from PIL import Image
+from PIL import Image, ImageOps
 
 from reportflow.parsers.ocr.aster import Reading, recogniser
+from reportflow.parsers.ocr.ppocr import line_reader
 from reportflow.parsers.ocr.second_opinion import DOUBTFUL_CONFIDENCE, SURE, Box, Word, window
 from reportflow.parsers.vietnamese.syllables import bare
 
 MAX_WORDS_BETWEEN = 2  # what Tesseract made of a blank: a mark or two, or nothing
 MAX_LEAD = 3  # characters of the word before that the crop's margin may take in
 MAX_BLANKS_PER_PAGE = 12  # each is a crop for the recogniser: a page of citations costs no more
+NUMBER_MARGIN_EM = 0.25  # white around the number's crop, of the line's height, for the third reader
 SPELLED = {"so": "số", "ngay": "ngày", "thang": "tháng"}
 Baseline = TypeVar("Baseline")
 Choices = list[list[str]]  # per letter, as `tesseract._read_words` keeps them
@@ -68,15 +70,20 @@ def fill_blanks(
     image: Image.Image,
     rows: list[tuple[Baseline, list[tuple[Word, Choices]]]],
     read: Callable[[Image.Image], Reading] | None = None,
+    confirm: Callable[[Image.Image], Reading] | None = None,
 ) -> list[tuple[Baseline, list[tuple[Word, Choices]]]]:
-    """The rows with each doubtful blank filled by the recogniser's number, where it is sure of one."""
+    """The rows with each doubtful blank filled by the recogniser's number, where it is sure of one, or where
+    the third reader (`confirm`, by default the PP-OCR model where it is installed) reads the same number and
+    the two together are sure of it."""
     read = read or recogniser().read
+    if confirm is None and (third := line_reader()) is not None:
+        confirm = third.read
     budget = MAX_BLANKS_PER_PAGE
     for r, (baseline, words) in enumerate(rows):
         blanks = _doubtful_blanks([w for w, _ in words])[:budget]
         budget -= len(blanks)
         for found in reversed(blanks):
-            filled = _filled(image, [w for w, _ in words], found, read)
+            filled = _filled(image, [w for w, _ in words], found, read, confirm)
             if filled is not None:
                 words = [*words[: found.first], *((w, [[c] for c in w[0]]) for w in filled), *words[found.last + 1 :]]
         rows[r] = (baseline, words)
@@ -128,7 +135,11 @@ def _blank_text(words: list[Word], found: _Found) -> str:
 
 
 def _filled(
-    image: Image.Image, words: list[Word], found: _Found, read: Callable[[Image.Image], Reading]
+    image: Image.Image,
+    words: list[Word],
+    found: _Found,
+    read: Callable[[Image.Image], Reading],
+    confirm: Callable[[Image.Image], Reading] | None,
 ) -> list[Word] | None:
     """The words anchor .. end with the blank's words replaced by the recogniser's number; None when the
     recogniser does not read a fitting number between the anchors, sure of every digit."""
@@ -140,9 +151,8 @@ def _filled(
     if match is None or not found.blank.fits(int(match[2])) or match[2] == _blank_text(words, found):
         return None  # no number that fits, or the number Tesseract read: its words stay as they were
     digits = range(match.start(2), match.end(2))
-    sure = min(reading.probabilities[i] for i in digits)
-    if sure < SURE:
-        return None
+    chances = [reading.probabilities[i] for i in digits]
+    sure = min(chances)
     half = (boxes[found.first][3] - boxes[found.first][1]) * 0.3
     number_box = (
         left + reading.positions[digits[0]] - half,
@@ -150,11 +160,29 @@ def _filled(
         left + reading.positions[digits[-1]] + half,
         max(b[3] for b in boxes[found.first : found.last + 1]),
     )
+    if sure < SURE and not _confirmed(image, number_box, match[2], chances, confirm):
+        return None
     anchor = _anchor(words[found.first], found, number_box)
     text, box, confidence = words[found.last]
     if found.head:  # the number was read into the symbol's word (`1667/QĐ-UBND`): it stays one word
         return [anchor, (match[2] + text[found.head :], (number_box[0], *box[1:]), min(confidence, 100.0 * sure))]
     return [anchor, (match[2], number_box, 100.0 * sure), words[found.last]]
+
+
+def _confirmed(
+    image: Image.Image, box: Box, number: str, chances: list[float], confirm: Callable[[Image.Image], Reading] | None
+) -> bool:
+    """Whether the third reader, reading the number's own crop (with a white margin), reads that number, and
+    the two readers together are sure of every digit: taken as independent, the chance that both misread
+    it, (1 - p) * (1 - q), is at most 1 - SURE (`08` with its `0` at 0.76 and 0.87)."""
+    if confirm is None:
+        return False
+    x0, top, x1, bottom = (round(v) for v in box)
+    crop = image.crop((max(0, x0), max(0, top), min(image.width, x1), min(image.height, bottom)))
+    reading = confirm(ImageOps.expand(crop.convert("L"), round(NUMBER_MARGIN_EM * (bottom - top)), fill=255))
+    kept = [(c, q) for c, q in zip(reading.text, reading.probabilities, strict=True) if c.isalnum()]
+    agreed = "".join(c for c, _ in kept) == number
+    return agreed and all((1 - p) * (1 - q) <= 1 - SURE for p, (_, q) in zip(chances, kept, strict=True))
 
 
 def _anchor(word: Word, found: _Found, number_box: Box) -> Word:
