@@ -92,6 +92,11 @@ def test_an_unsure_number_is_taken_only_when_the_third_reader_reads_it_too(third
     assert _filled(READ_68, UNSURE_08, third) == ["Số:", expected, "/CT-UBND"]
 
 
+def test_two_readers_agreeing_prove_nothing_where_one_of_them_all_but_guessed() -> None:
+    guessed = _reads("Số: 08 /CT-UBND", [1, 1, 1, 1, 0.3, 1.0, 1, 1, 1, 1, 1, 1, 1, 1, 1])
+    assert _filled(READ_68, guessed, _reads("08", [0.99, 0.99])) == ["Số:", "68", "/CT-UBND"]
+
+
 def test_the_third_reader_reads_the_number_alone_with_a_white_margin() -> None:
     seen: list[tuple[int, int]] = []
 

@@ -6,8 +6,9 @@ An administrative document leaves blanks for its number and date, filled in by h
 blank between two printed anchors (`Số:` and the symbol's `/`, `ngày` and `tháng`, `tháng` and `năm`) is
 not a number Tesseract read with confidence, the stretch from one anchor to the other is read again by
 the AsterOCR recogniser. Its number fills the blank only when the recogniser read both anchors around
-it, is sure of every digit, and the number fits the blank (a day 1-31, a month 1-12): otherwise
-Tesseract's reading stays.
+it, is sure of every digit (or a third reader, the PP-OCR model, reads the same number and the two are
+sure of it together), and the number fits the blank (a day 1-31, a month 1-12): otherwise Tesseract's
+reading stays.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ MAX_WORDS_BETWEEN = 2  # what Tesseract made of a blank: a mark or two, or nothi
 MAX_LEAD = 3  # characters of the word before that the crop's margin may take in
 MAX_BLANKS_PER_PAGE = 12  # each is a crop for the recogniser: a page of citations costs no more
 NUMBER_MARGIN_EM = 0.25  # white around the number's crop, of the line's height, for the third reader
+MIN_EACH = 0.5  # each reader's own certainty, below which two readers agreeing prove nothing
 SPELLED = {"so": "số", "ngay": "ngày", "thang": "tháng"}
 Baseline = TypeVar("Baseline")
 Choices = list[list[str]]  # per letter, as `tesseract._read_words` keeps them
@@ -74,10 +76,9 @@ def fill_blanks(
 ) -> list[tuple[Baseline, list[tuple[Word, Choices]]]]:
     """The rows with each doubtful blank filled by the recogniser's number, where it is sure of one, or where
     the third reader (`confirm`, by default the PP-OCR model where it is installed) reads the same number and
-    the two together are sure of it."""
+    the two are sure of it together."""
     read = read or recogniser().read
-    if confirm is None and (third := line_reader()) is not None:
-        confirm = third.read
+    confirm = confirm or _third_reading
     budget = MAX_BLANKS_PER_PAGE
     for r, (baseline, words) in enumerate(rows):
         blanks = _doubtful_blanks([w for w, _ in words])[:budget]
@@ -139,10 +140,11 @@ def _filled(
     words: list[Word],
     found: _Found,
     read: Callable[[Image.Image], Reading],
-    confirm: Callable[[Image.Image], Reading] | None,
+    confirm: Callable[[Image.Image], Reading],
 ) -> list[Word] | None:
     """The words anchor .. end with the blank's words replaced by the recogniser's number; None when the
-    recogniser does not read a fitting number between the anchors, sure of every digit."""
+    recogniser does not read a fitting number between the anchors, sure of every digit (alone or with the
+    third reader)."""
     boxes = [box for _, box, _ in words]
     x0, top, x1, bottom = window(boxes, found.first, found.last)
     left, upper = max(0, round(x0)), max(0, round(top))
@@ -160,7 +162,9 @@ def _filled(
         left + reading.positions[digits[-1]] + half,
         max(b[3] for b in boxes[found.first : found.last + 1]),
     )
-    if sure < SURE and not _confirmed(image, number_box, match[2], chances, confirm):
+    if sure < SURE:
+        sure = _joint_certainty(image, number_box, match[2], chances, confirm)
+    if sure < SURE:
         return None
     anchor = _anchor(words[found.first], found, number_box)
     text, box, confidence = words[found.last]
@@ -169,20 +173,27 @@ def _filled(
     return [anchor, (match[2], number_box, 100.0 * sure), words[found.last]]
 
 
-def _confirmed(
-    image: Image.Image, box: Box, number: str, chances: list[float], confirm: Callable[[Image.Image], Reading] | None
-) -> bool:
-    """Whether the third reader, reading the number's own crop (with a white margin), reads that number, and
-    the two readers together are sure of every digit: taken as independent, the chance that both misread
-    it, (1 - p) * (1 - q), is at most 1 - SURE (`08` with its `0` at 0.76 and 0.87)."""
-    if confirm is None:
-        return False
+def _joint_certainty(
+    image: Image.Image, box: Box, number: str, chances: list[float], confirm: Callable[[Image.Image], Reading]
+) -> float:
+    """How sure the two readers are of the number together, when the third one, reading the number's own crop
+    (with a white margin), reads it too: for each digit read with at least MIN_EACH by both, taken as
+    independent, one less the chance that both misread it, (1 - p) * (1 - q) (`08` with its `0` at 0.76 and
+    0.87: 0.97); 0 when it reads anything else."""
     x0, top, x1, bottom = (round(v) for v in box)
     crop = image.crop((max(0, x0), max(0, top), min(image.width, x1), min(image.height, bottom)))
     reading = confirm(ImageOps.expand(crop.convert("L"), round(NUMBER_MARGIN_EM * (bottom - top)), fill=255))
     kept = [(c, q) for c, q in zip(reading.text, reading.probabilities, strict=True) if c.isalnum()]
-    agreed = "".join(c for c, _ in kept) == number
-    return agreed and all((1 - p) * (1 - q) <= 1 - SURE for p, (_, q) in zip(chances, kept, strict=True))
+    if "".join(c for c, _ in kept) != number:
+        return 0.0
+    pairs = list(zip(chances, (q for _, q in kept), strict=True))
+    return min(1 - (1 - p) * (1 - q) if min(p, q) >= MIN_EACH else 0.0 for p, q in pairs)
+
+
+def _third_reading(crop: Image.Image) -> Reading:
+    """The PP-OCR reader's reading, loaded on first use; nothing read where it is not installed."""
+    third = line_reader()
+    return third.read(crop) if third is not None else Reading("", (), ())
 
 
 def _anchor(word: Word, found: _Found, number_box: Box) -> Word:

