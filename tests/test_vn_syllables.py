@@ -95,7 +95,7 @@ def test_known_syllables_come_from_the_shipped_word_list() -> None:
         ("Ủy ban nhân dân huyện Ba To", "Ủy ban nhân dân huyện Ba Tơ"),
         ("Xã Tinh An Tay, huyện Sơn Tịnh", "Xã Tịnh Ấn Tây, huyện Sơn Tịnh"),
         # the motto read with a few letters wrong, on a blurred photo
-        ("0y Ma, CONG HOA XÃ HỘI CHÍ: NGHĨA VIDE NAM", "0y Ma, CỘNG HÒA XÃ HỘI CHỦ: NGHĨA VIỆT NAM"),
+        ("0y Ma, CONG HOA XÃ HỘI CHÍ: NGHĨA VIDE NAM", "0y Ma, CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"),
         ("Độc lập - tự do - Hạnh pho", "Độc lập - tự do - Hạnh phúc"),  # only the words read wrong change
         ("Độc lập – Tự do – Hạnh phíc.", "Độc lập – Tự do – Hạnh phúc."),
         ("ĐỘC LẬP - TỰ DO - HẠNH PHÚT", "ĐỘC LẬP - TỰ DO - HẠNH PHÚC"),

