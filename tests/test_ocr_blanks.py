@@ -187,3 +187,17 @@ def test_the_third_reader_reads_a_printed_number() -> None:
     reading = reader.read(image)
     assert reading.text == "2025" and min(reading.probabilities) >= 0.9
     assert all(40 <= x <= 160 for x in reading.positions)  # in the crop's pixels, not the model's
+
+
+def test_by_default_the_installed_third_reader_reads_the_number_on_the_page() -> None:
+    """No reader given: the PP-OCR model reads the printed `08` under the recogniser's unsure one."""
+    page = PAGE.copy()
+    ImageDraw.Draw(page).text((110, 42), "08", font=ImageFont.truetype(str(SERIF), 34), fill=0)
+    text = "Số: 08 /CT-UBND"
+    positions = [10.0 * i for i in range(len(text))]
+    positions[4:6] = [120.0, 141.0]  # the middles of the digits drawn
+    chances = [1.0] * len(text)
+    chances[4] = 0.76
+    reading = Reading(text, tuple(positions), tuple(chances))
+    filled = fill_blanks(page, [(0, READ_68)], lambda crop: reading)  # type: ignore[list-item]
+    assert _texts(filled) == ["Số:", "08", "/CT-UBND"]  # type: ignore[arg-type]
