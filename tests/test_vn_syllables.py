@@ -62,6 +62,19 @@ def test_alternatives_that_spell_no_known_syllable_are_ignored() -> None:
     assert correct_word("quyét", [["q"], ["u"], ["y"], ["é", "x"], ["t"]]) == "quyết"
 
 
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [("Ill", "III"), ("Il.", "II."), ("VIl", "VII"), ("Xl", "XI"), ("(Vl)", "(VI)"), ("VlII", "VIII")],
+)
+def test_a_roman_numeral_read_with_an_l_for_its_i_gets_its_i_back(word: str, expected: str) -> None:
+    assert correct_word(word) == expected
+
+
+@pytest.mark.parametrize("word", ["ll", "lll", "l", "IlX", "Lil", "IIlI", "III", "Ilo"])
+def test_what_is_no_numeral_once_its_l_is_an_i_stays(word: str) -> None:
+    assert correct_word(word) == word
+
+
 def test_an_invalid_word_with_no_near_known_syllable_stays() -> None:
     assert correct_word("report") == "report"
     assert correct_word("Vietcombank") == "Vietcombank"

@@ -39,6 +39,7 @@ _RHYME_TEXT = """
 _RHYMES = frozenset(_RHYME_TEXT.split())
 _FRONT = ("e", "ê", "i", "y")
 _ROMAN = re.compile(r"[IVXLCDM]+")
+_NUMERAL = re.compile(r"X{0,3}(?:IX|IV|VI{0,3}|I{1,3})|X{1,3}")  # 1 to 39
 _CORE = re.compile(r"^(\W*)(\w+?)(\W*)$")
 MAX_SPELLINGS = 256
 MAX_LETTERS_CHANGED = 1
@@ -113,6 +114,9 @@ def correct_word(word: str, alternatives: Sequence[Sequence[str]] = ()) -> str:
     if parts is None:
         return word
     lead, core, tail = parts
+    numeral = _roman_numeral(core)
+    if numeral is not None:
+        return lead + numeral + tail
     case = case_pattern(core)
     roman = case == "upper" and _ROMAN.fullmatch(core)
     if case is None or roman or is_valid_syllable(core) or not any(c in "aeiouy" for c in bare(core.lower())):
@@ -121,6 +125,15 @@ def correct_word(word: str, alternatives: Sequence[Sequence[str]] = ()) -> str:
     if replacement is None:
         return word
     return lead + with_case(replacement, case) + tail
+
+
+def _roman_numeral(core: str) -> str | None:
+    """A Roman numeral whose `I` OCR read as `l` (`quý Ill`, `Chương Xl`): its capitals and `l`s only, at
+    least two letters, a capital among them, and a numeral once each `l` is an `I`."""
+    numeral = core.replace("l", "I")
+    if numeral == core or len(core) < 2 or core.count("l") == len(core) or not _NUMERAL.fullmatch(numeral):
+        return None
+    return numeral
 
 
 def word_parts(word: str) -> tuple[str, str, str] | None:
