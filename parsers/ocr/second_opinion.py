@@ -101,9 +101,12 @@ def _both_in_context(words: list[tuple[Word, list[list[str]]]], first: int, opin
     """Words first and first + 1, both read again, take the recogniser's marks together where neither makes a
     word as Tesseract read it and together they make one (`don vi.` -> `đơn vị.`)."""
     texts = [word[0] for word, _ in words]
-    if first < 0 or first + 1 not in opinions or first not in opinions or neighbours(texts, first)[1] is None:
+    if first < 0 or first + 1 not in opinions or first not in opinions:
         return
-    before, after = neighbours(texts, first)[0], neighbours(texts, first + 1)[1]
+    before, next_to = neighbours(texts, first)
+    if next_to is None:
+        return
+    after = neighbours(texts, first + 1)[1]
     pair = [word_parts(texts[i]) for i in (first, first + 1)]
     readings = [_marks_read(texts[i], opinions[i], words[i][1]) for i in (first, first + 1)]
     cores = [parts[1] for parts in pair if parts is not None]

@@ -28,6 +28,7 @@ from reportflow.parsers.ocr.preprocess import prepare
 from reportflow.parsers.ocr.second_opinion import reconsider
 from reportflow.parsers.text import normalize_text
 from reportflow.parsers.vietnamese.names import official_spelling
+from reportflow.parsers.vietnamese.patterns import letters as letter_count
 from reportflow.parsers.vietnamese.syllables import bare, correct_word, is_valid_syllable
 from reportflow.schemas import OcrFailedError
 
@@ -136,7 +137,7 @@ def _is_speck_line(line: Line) -> bool:
     text = line.text.replace(" ", "")
     if len(text) > SPECK_MAX_CHARS or any(c.isdigit() for c in text):
         return False
-    letters = sum(c.isalpha() for c in text)
+    letters = letter_count(text)
     return letters == 0 or (letters == len(text) <= 2 and (line.confidence or 0.0) < SPECK_CONFIDENCE)
 
 
@@ -156,11 +157,10 @@ def _read_words(image: Image.Image, dpi: float, settings: OcrSettings) -> list[_
         raise OcrFailedError("Tesseract could not recognise the page.")
     read: list[_ReadRow] = []
     doubtful: set[tuple[int, int]] = set()  # (line, word) of words whose final full stop may be a speck
-    pictures = _picture_regions(api, image)
     _recognised(api, read, doubtful)
     vietnamese = _is_vietnamese([text for _, words in read for (text, _, _), _ in words])
     if vietnamese:
-        read += _text_in_pictures(api, image, dpi, pictures, read)
+        read += _text_in_pictures(api, image, dpi, _picture_regions(api, image), read)
     if vietnamese and settings.second_opinion == "auto":
         read = fill_blanks(image, reconsider(image, read))
     rows = [(baseline, [_corrected(w, choices, vietnamese) for w, choices in words]) for baseline, words in read]
@@ -235,11 +235,7 @@ def _is_well_read(row: _ReadRow) -> bool:
     words = [word for word, _ in row[1]]
     letters = sum(len(text) for text, _, _ in words)
     confidence = sum(conf * len(text) for text, _, conf in words) / max(1, letters)
-    return confidence >= PICTURE_LINE_CONFIDENCE and sum(_letters(text) >= 2 for text, _, _ in words) >= 2
-
-
-def _letters(text: str) -> int:
-    return sum(c.isalpha() for c in text)
+    return confidence >= PICTURE_LINE_CONFIDENCE and sum(letter_count(text) >= 2 for text, _, _ in words) >= 2
 
 
 def _without_taken(row: _ReadRow, taken: list[_Box]) -> _ReadRow:

@@ -165,7 +165,7 @@ def _rewritten(text: str, found: list[re.Match[str]], spelling: list[str], tidy_
         if i:
             gap = text[found[i - 1].end() : word.start()]
             pieces.append(" " if tidy_gaps and _DASH_GAP.fullmatch(gap) is None and not gap.isspace() else gap)
-        pieces.append(word[0] if _same_marks(word[0], right) else _in_case_of(word[0], right))
+        pieces.append(_respelt_word(word[0], right))
     return "".join(pieces) + text[found[-1].end() :]
 
 
@@ -231,8 +231,13 @@ def _respelt(match: re.Match[str], spelling: str) -> str:
     words, spelt = re.split(r"(\s+)", found), re.split(r"(\s+)", spelling)
     if len(words) != len(spelt):
         return found
-    pairs = zip(words, spelt, strict=True)
-    return "".join(word if _same_marks(word, right) else _in_case_of(word, right) for word, right in pairs)
+    return "".join(_respelt_word(word, right) for word, right in zip(words, spelt, strict=True))
+
+
+def _respelt_word(word: str, spelling: str) -> str:
+    """The word as read where it has the spelling's letters and marks (`HOÀ` for `hòa`), else the spelling in
+    the word's case."""
+    return word if _same_marks(word, spelling) else _in_case_of(word, spelling)
 
 
 def _in_case_of(word: str, spelling: str) -> str:

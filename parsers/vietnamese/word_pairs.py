@@ -96,12 +96,11 @@ def doubtful_in_context(before: str | None, syllable: str, after: str | None) ->
 def neighbours(texts: Sequence[str], i: int) -> tuple[str | None, str | None]:
     """The letters of the words either side of word i that it may form a word with: adjacent, no punctuation
     between them, and in a case pattern (lower, Title, UPPER)."""
-    parts = [word_parts(text) for text in texts]
-    here = parts[i]
+    here = word_parts(texts[i])
     if here is None:
         return None, None
-    before = parts[i - 1] if i > 0 else None
-    after = parts[i + 1] if i + 1 < len(parts) else None
+    before = word_parts(texts[i - 1]) if i > 0 else None
+    after = word_parts(texts[i + 1]) if i + 1 < len(texts) else None
     left = before[1] if before and not before[2] and not here[0] and case_pattern(before[1]) else None
     right = after[1] if after and not here[2] and not after[0] and case_pattern(after[1]) else None
     return left, right

@@ -122,8 +122,8 @@ def main() -> None:
     print("nothing new: wall s, peak RSS and RssAnon MB of the command | index cache built once: wall s, peak")
     print("RssAnon MB | a night of 10,000 paragraphs (30% copies): wall s, peak RSS and RssAnon MB, precision,")
     print("recall | bytes on disk per paragraph: index parts, index cache")
-    night = f"{'wall':>8} {'RSS':>8} {'anon':>6} {'precision':>9} {'recall':>7}"
-    head = f"{'paragraphs':>12} {'wall':>8} {'RSS':>8} {'anon':>6} | {'build':>7} {'anon':>6} | {night}"
+    night_head = f"{'wall':>8} {'RSS':>8} {'anon':>6} {'precision':>9} {'recall':>7}"
+    head = f"{'paragraphs':>12} {'wall':>8} {'RSS':>8} {'anon':>6} | {'build':>7} {'anon':>6} | {night_head}"
     print(f"{head} | {'cold':>6} | {'index':>6} {'cache':>6}")
     dashes = f"{'-':>7} {'-':>6} | {'-':>8} {'-':>8} {'-':>6} {'-':>9} {'-':>7} | {'-':>6} | {'-':>6} {'-':>6}"
     print(f"{0:>12} {wall:>8.1f} {peak / 2**20:>8.0f} {anon / 2**20:>6.0f} | {dashes}")
